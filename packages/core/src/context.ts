@@ -1,0 +1,80 @@
+import type { Actor, Channel, Direction, EventType, JourneyStatus, PromiseStatus } from "./journey";
+
+/** One entry of the event log as the API returns it. */
+export interface EventView {
+  seq: number;
+  id: string;
+  type: EventType;
+  channel: Channel | null;
+  direction: Direction | null;
+  actor: Actor | null;
+  text: string | null;
+  data: Record<string, unknown> | null;
+  occurredAt: string;
+  recordedAt: string;
+}
+
+export interface OwnerView {
+  kind: "person" | "team" | "bot";
+  id: string;
+  name: string | null;
+  team: string | null;
+  since: string;
+}
+
+export interface PromiseView {
+  id: string;
+  text: string;
+  dueAt: string;
+  madeBy: Actor;
+  status: PromiseStatus;
+  createdAt: string;
+  settledAt: string | null;
+  note: string | null;
+}
+
+export interface ConstraintView {
+  id: string;
+  text: string;
+  kind: string;
+  window: { from: string; to: string; timeZone: string } | null;
+  channel: Channel | null;
+  until: string | null;
+  createdAt: string;
+}
+
+export interface FactView {
+  key: string;
+  value: string | number | boolean;
+  source: string;
+  at: string;
+}
+
+export interface EffortView {
+  contacts: number;
+  channels: Channel[];
+  channelSwitches: number;
+  handoffs: number;
+  repeats: number;
+  brokenPromises: number;
+}
+
+/** The six context items plus status, facts and effort: what every touchpoint reads. */
+export interface JourneyContext {
+  id: string;
+  workspace: string;
+  customerId: string | null;
+  status: JourneyStatus;
+  statusSince: string;
+  reason: { text: string | null; topic: string | null; at: string } | null;
+  owner: OwnerView | null;
+  lastAction: { text: string; actor: Actor | null; at: string; seq: number } | null;
+  constraints: ConstraintView[];
+  promises: PromiseView[];
+  facts: FactView[];
+  history: { total: number; recent: EventView[] };
+  effort: EffortView;
+  seq: number;
+  createdAt: string;
+  updatedAt: string;
+}

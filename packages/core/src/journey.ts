@@ -1,0 +1,201 @@
+import { z } from "zod";
+import { LIMITS } from "./limits";
+import { Instant, TimeZone } from "./time";
+
+const label = z.string().trim().min(1).max(LIMITS.labelChars);
+const sentence = z.string().trim().min(1).max(LIMITS.sentenceChars);
+
+export const Channel = z.enum([
+  "sms",
+  "voice",
+  "email",
+  "chat",
+  "whatsapp",
+  "social",
+  "web",
+  "api",
+  "in_person",
+  "other",
+]);
+export type Channel = z.infer<typeof Channel>;
+
+export const Direction = z.enum(["inbound", "outbound", "internal"]);
+export type Direction = z.infer<typeof Direction>;
+
+export const ActorKind = z.enum(["customer", "agent", "bot", "system"]);
+
+/** Who did something: the customer, a person, a bot or a system. */
+export const Actor = z.strictObject({
+  kind: ActorKind,
+  id: label.optional(),
+  name: label.optional(),
+  team: label.optional(),
+});
+export type Actor = z.infer<typeof Actor>;
+
+export const JourneyStatus = z.enum([
+  "open",
+  "waiting_on_customer",
+  "waiting_on_company",
+  "resolved",
+]);
+export type JourneyStatus = z.infer<typeof JourneyStatus>;
+
+/** Event types a caller may post. The journey object adds its own (see SystemEventType). */
+export const ClientEventType = z.enum(["message", "call", "note", "action", "custom"]);
+export type ClientEventType = z.infer<typeof ClientEventType>;
+
+/** Events the journey object records for changes made through the sub-resources. */
+export const SystemEventType = z.enum([
+  "context.updated",
+  "owner.changed",
+  "promise.made",
+  "promise.settled",
+  "constraint.added",
+  "constraint.removed",
+  "status.changed",
+]);
+export type SystemEventType = z.infer<typeof SystemEventType>;
+export type EventType = ClientEventType | SystemEventType;
+
+export const IdentifierType = z.enum(["phone", "email", "chat", "user", "external"]);
+export type IdentifierType = z.infer<typeof IdentifierType>;
+
+/** A way to recognise the customer: a phone number, an email address, a chat visitor id… */
+export const Identifier = z.strictObject({
+  type: IdentifierType,
+  value: z.string().trim().min(1).max(320),
+});
+export type Identifier = z.infer<typeof Identifier>;
+
+export const JourneyId = z.string().regex(/^jrn_[0-9a-z]{22}$/, "must be a journey id (jrn_…)");
+export const CustomerId = z.string().regex(/^cus_[0-9a-z]{22}$/, "must be a customer id (cus_…)");
+
+/** Why the customer got in touch, in their words and as a topic. */
+export const Reason = z
+  .strictObject({
+    text: sentence.optional(),
+    topic: z
+      .string()
+      .regex(
+        /^[a-z0-9_]+(\.[a-z0-9_]+)*$/,
+        "must be a dotted lower-case topic, e.g. billing.double_charge",
+      )
+      .max(LIMITS.labelChars)
+      .optional(),
+  })
+  .refine((r) => r.text !== undefined || r.topic !== undefined, {
+    message: "needs text or topic",
+  });
+export type Reason = z.infer<typeof Reason>;
+
+const factKey = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/, "must be a fact key like account_number");
+const factValue = z.union([z.string().max(LIMITS.sentenceChars), z.number(), z.boolean()]);
+
+/** "Do not ask again" facts: what the customer already gave. `null` removes a fact. */
+export const Facts = z
+  .record(factKey, factValue.nullable())
+  .refine((f) => Object.keys(f).length <= LIMITS.factsPerRequest, {
+    message: `at most ${LIMITS.factsPerRequest} facts per request`,
+  });
+export type Facts = z.infer<typeof Facts>;
+
+/** Free-form structured data on an event: a JSON object bounded in size. */
+export const EventData = z
+  .record(z.string().max(LIMITS.labelChars), z.json())
+  .refine((d) => new TextEncoder().encode(JSON.stringify(d)).length <= LIMITS.dataBytes, {
+    message: `must serialize to at most ${LIMITS.dataBytes} bytes`,
+  });
+
+export const EventInput = z
+  .strictObject({
+    journeyId: JourneyId.optional(),
+    identifiers: z.array(Identifier).max(LIMITS.identifiers).optional(),
+    channel: Channel,
+    direction: Direction,
+    actor: Actor,
+    type: ClientEventType.default("message"),
+    text: z.string().max(LIMITS.textChars).optional(),
+    data: EventData.optional(),
+    occurredAt: Instant.optional(),
+    idempotencyKey: z.string().min(1).max(LIMITS.idempotencyKeyChars).optional(),
+    reason: Reason.optional(),
+    facts: Facts.optional(),
+    repeated: z.boolean().optional(),
+  })
+  .refine((e) => e.journeyId !== undefined || (e.identifiers?.length ?? 0) > 0, {
+    message: "give a journeyId or at least one identifier",
+    path: ["identifiers"],
+  });
+export type EventInput = z.infer<typeof EventInput>;
+
+export const OwnerInput = z.strictObject({
+  kind: z.enum(["person", "team", "bot"]).default("person"),
+  id: label,
+  name: label.optional(),
+  team: label.optional(),
+  note: sentence.optional(),
+  actor: Actor.optional(),
+});
+export type OwnerInput = z.infer<typeof OwnerInput>;
+
+export const PromiseInput = z.strictObject({
+  text: sentence,
+  dueAt: Instant,
+  madeBy: Actor,
+  channel: Channel.optional(),
+});
+export type PromiseInput = z.infer<typeof PromiseInput>;
+
+export const PromiseStatus = z.enum(["pending", "kept", "broken", "cancelled"]);
+export type PromiseStatus = z.infer<typeof PromiseStatus>;
+
+export const PromiseSettleInput = z.strictObject({
+  status: z.enum(["kept", "broken", "cancelled"]),
+  note: sentence.optional(),
+  actor: Actor.optional(),
+});
+export type PromiseSettleInput = z.infer<typeof PromiseSettleInput>;
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:MM");
+
+export const ConstraintInput = z.strictObject({
+  text: sentence,
+  kind: z
+    .enum(["contact_window", "channel_only", "accessibility", "legal", "other"])
+    .default("other"),
+  /** For contact windows: local times between which the customer may be contacted. */
+  window: z.strictObject({ from: clock, to: clock, timeZone: TimeZone }).optional(),
+  channel: Channel.optional(),
+  until: Instant.optional(),
+  actor: Actor.optional(),
+});
+export type ConstraintInput = z.infer<typeof ConstraintInput>;
+
+export const ActionInput = z.strictObject({
+  text: sentence,
+  actor: Actor,
+  occurredAt: Instant.optional(),
+  data: EventData.optional(),
+});
+export type ActionInput = z.infer<typeof ActionInput>;
+
+export const StatusInput = z.strictObject({
+  status: JourneyStatus,
+  note: sentence.optional(),
+  actor: Actor.optional(),
+});
+export type StatusInput = z.infer<typeof StatusInput>;
+
+export const JourneyPatch = z
+  .strictObject({
+    reason: Reason.optional(),
+    facts: Facts.optional(),
+    actor: Actor.optional(),
+  })
+  .refine((p) => p.reason !== undefined || p.facts !== undefined, {
+    message: "give reason or facts",
+  });
+export type JourneyPatch = z.infer<typeof JourneyPatch>;

@@ -1,0 +1,3 @@
+export * from "./flush";
+export * from "./outbox";
+export * as schema from "./schema";

@@ -1,0 +1,111 @@
+/**
+ * D1 history: the search index and analytics store. Fed only by the journey objects' outboxes;
+ * the hot path never reads it. Every table is keyed by workspace first. docs/storage.md
+ * explains each column. Times are UTC ISO-8601 strings (they sort as text).
+ */
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** One row per journey: its latest snapshot, replaced only by a newer sequence number. */
+export const journeys = sqliteTable(
+  "journeys",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    id: text("id").notNull(),
+    customerId: text("customer_id"),
+    status: text("status").notNull(),
+    reasonText: text("reason_text"),
+    reasonTopic: text("reason_topic"),
+    ownerKind: text("owner_kind"),
+    ownerId: text("owner_id"),
+    ownerName: text("owner_name"),
+    ownerTeam: text("owner_team"),
+    lastSeq: integer("last_seq").notNull(),
+    contacts: integer("contacts").notNull().default(0),
+    channels: text("channels").notNull().default("[]"),
+    channelSwitches: integer("channel_switches").notNull().default(0),
+    handoffs: integer("handoffs").notNull().default(0),
+    repeats: integer("repeats").notNull().default(0),
+    brokenPromises: integer("broken_promises").notNull().default(0),
+    pendingPromises: integer("pending_promises").notNull().default(0),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    resolvedAt: text("resolved_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    index("journeys_customer").on(t.workspaceId, t.customerId, t.updatedAt),
+    index("journeys_status").on(t.workspaceId, t.status, t.updatedAt),
+    index("journeys_owner").on(t.workspaceId, t.ownerId, t.updatedAt),
+    index("journeys_updated").on(t.workspaceId, t.updatedAt),
+  ],
+);
+
+/** The event log of every journey, one row per event, in sequence order. */
+export const events = sqliteTable(
+  "events",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    journeyId: text("journey_id").notNull(),
+    seq: integer("seq").notNull(),
+    id: text("id").notNull(),
+    type: text("type").notNull(),
+    channel: text("channel"),
+    direction: text("direction"),
+    actorKind: text("actor_kind"),
+    actorId: text("actor_id"),
+    actorName: text("actor_name"),
+    text: text("text"),
+    data: text("data"),
+    occurredAt: text("occurred_at").notNull(),
+    recordedAt: text("recorded_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.journeyId, t.seq] }),
+    index("events_recorded").on(t.workspaceId, t.recordedAt),
+    index("events_type").on(t.workspaceId, t.type, t.recordedAt),
+  ],
+);
+
+/** Every promise made to a customer and how it ended. */
+export const promises = sqliteTable(
+  "promises",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    id: text("id").notNull(),
+    journeyId: text("journey_id").notNull(),
+    text: text("text").notNull(),
+    dueAt: text("due_at").notNull(),
+    madeByKind: text("made_by_kind").notNull(),
+    madeById: text("made_by_id"),
+    madeByName: text("made_by_name"),
+    status: text("status").notNull(),
+    createdAt: text("created_at").notNull(),
+    settledAt: text("settled_at"),
+    lastSeq: integer("last_seq").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    index("promises_journey").on(t.workspaceId, t.journeyId),
+    index("promises_due").on(t.workspaceId, t.status, t.dueAt),
+  ],
+);
+
+/** Ownership over time: one row per owner change, closed when the next owner takes over. */
+export const owners = sqliteTable(
+  "owners",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    journeyId: text("journey_id").notNull(),
+    seq: integer("seq").notNull(),
+    ownerKind: text("owner_kind").notNull(),
+    ownerId: text("owner_id").notNull(),
+    ownerName: text("owner_name"),
+    ownerTeam: text("owner_team"),
+    since: text("since").notNull(),
+    until: text("until"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.journeyId, t.seq] }),
+    index("owners_owner").on(t.workspaceId, t.ownerId, t.since),
+  ],
+);

@@ -1,0 +1,75 @@
+import { env, SELF } from "cloudflare:test";
+import { expect } from "vitest";
+
+export const ADMIN = "test-admin-secret";
+let counter = 0;
+
+/** A fresh workspace and a key with the given scopes, made through the admin API. */
+export async function workspace(
+  scopes: string[] = ["events:write", "journeys:read", "journeys:write", "context:read"],
+): Promise<{ ws: string; key: string }> {
+  const ws = `ws-${Date.now().toString(36)}-${counter++}`;
+  const created = await api("PUT", `/v1/admin/workspaces/${ws}`, { name: ws }, ADMIN);
+  expect(created.status).toBe(201);
+  const key = await api("POST", `/v1/admin/workspaces/${ws}/keys`, { name: "test", scopes }, ADMIN);
+  expect(key.status).toBe(201);
+  return { ws, key: (key.body as { key: string }).key };
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown> & { [k: string]: any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- test convenience for deep reads
+}
+
+/** Calls the Worker like a client: JSON in, JSON (or problem+json) out. */
+export async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  key?: string,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  const h = init.headers as Record<string, string>;
+  if (key) h.authorization = `Bearer ${key}`;
+  if (body !== undefined) {
+    h["content-type"] ??= "application/json";
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
+  }
+  const res = await SELF.fetch(`https://baton.test${path}`, init);
+  const text = await res.text();
+  let parsed: ApiResponse["body"] = {};
+  try {
+    parsed = text ? (JSON.parse(text) as ApiResponse["body"]) : {};
+  } catch {
+    parsed = { raw: text };
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/** An inbound SMS-like event from a phone number. */
+export function smsFrom(phone: string, text: string, extra: Record<string, unknown> = {}) {
+  return {
+    identifiers: [{ type: "phone", value: phone }],
+    channel: "sms",
+    direction: "inbound",
+    actor: { kind: "customer" },
+    type: "message",
+    text,
+    ...extra,
+  };
+}
+
+/** Runs the journey object's alarm (the outbox flush) now. */
+export async function flushJourney(ws: string, journeyId: string): Promise<boolean> {
+  const { runDurableObjectAlarm } = await import("cloudflare:test");
+  return runDurableObjectAlarm(env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${journeyId}`)));
+}
+
+export function expectProblem(res: ApiResponse, status: number, code: string): void {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toContain("application/problem+json");
+  expect(res.body.code).toBe(code);
+  expect(res.body.type).toBe(`urn:baton:problem:${code}`);
+}

@@ -1,0 +1,23 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => ({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+          ADMIN_SECRET: "test-admin-secret",
+          // Short key cache so the revocation test can observe the bound without long sleeps.
+          KEY_CACHE_TTL_SECONDS: "1",
+        },
+      },
+    }),
+  ],
+  test: {
+    include: ["test/**/*.test.ts", "packages/**/*.test.ts"],
+    setupFiles: ["./test/setup.ts"],
+    testTimeout: 30_000,
+  },
+}));

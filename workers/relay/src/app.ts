@@ -1,0 +1,37 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./env";
+import { problem, problemResponse, ProblemError } from "./http/problem";
+import { admin, keys } from "./routes/admin";
+import { events } from "./routes/events";
+import { journeys } from "./routes/journeys";
+
+/** The HTTP edge: one sub-app per surface, one error mapper, one not-found. */
+export const app = new Hono<AppEnv>();
+
+app.get("/", (c) => c.json({ name: "baton", docs: "see docs/api.md", health: "ok" }));
+app.route("/v1/events", events);
+app.route("/v1/journeys", journeys);
+app.route("/v1/keys", keys);
+app.route("/v1/admin", admin);
+
+app.notFound((c) =>
+  problemResponse(c, problem(404, "not_found", "No such route", `${c.req.method} ${c.req.path}`)),
+);
+
+app.onError((e, c) => {
+  if (e instanceof ProblemError) return problemResponse(c, e.problem);
+  // A bug, or an object/D1 outage: never leak internals; 503 tells clients and providers to retry.
+  console.error(
+    `unhandled error on ${c.req.method} ${c.req.path}:`,
+    e instanceof Error ? e.stack : e,
+  );
+  return problemResponse(
+    c,
+    problem(
+      503,
+      "temporarily_unavailable",
+      "Temporarily unavailable",
+      "nothing was changed by this failure unless it says otherwise; retry with the same Idempotency-Key",
+    ),
+  );
+});

@@ -1,0 +1,104 @@
+import { createMiddleware } from "hono/factory";
+import type { Scope } from "../objects/workspace";
+import type { AppEnv } from "../env";
+import { fail } from "./problem";
+import { sha256Hex } from "./validate";
+
+/** The caller behind a verified API key. */
+export interface Principal {
+  workspace: string;
+  keyId: string;
+  scopes: Scope[];
+}
+
+/** Key format: `bk_<workspace>.<key id>.<secret>`; the workspace and id route the check. */
+const KEY_FORMAT = /^bk_([a-z0-9][a-z0-9-]{1,62})\.([0-9a-z]{12})\.([0-9a-z]{40})$/;
+
+interface CacheEntry {
+  principal: Principal;
+  expiresAt: number;
+}
+
+/**
+ * Verified keys are cached per isolate for KEY_CACHE_TTL_SECONDS, so the hot path asks the
+ * workspace object at most once per key per TTL and never queries D1. That TTL bounds how long
+ * a revoked key keeps working. Failures are not cached: a new key works at once.
+ */
+const cache = new Map<string, CacheEntry>();
+const CACHE_MAX = 10_000;
+
+/** Splits an API key into its parts, or null when it is not one. */
+export function parseKey(key: string): { workspace: string; keyId: string; secret: string } | null {
+  const m = KEY_FORMAT.exec(key);
+  if (!m) return null;
+  const [, workspace, keyId, secret] = m;
+  return workspace && keyId && secret ? { workspace, keyId, secret } : null;
+}
+
+async function verify(env: Env, token: string): Promise<Principal | null> {
+  const now = Date.now();
+  const hit = cache.get(token);
+  if (hit && hit.expiresAt > now) return hit.principal;
+  const parts = parseKey(token);
+  if (!parts) return null;
+  const hash = await sha256Hex(parts.secret);
+  const stub = env.WORKSPACE.get(env.WORKSPACE.idFromName(parts.workspace));
+  const scopes = await stub.verifyKey(parts.keyId, hash);
+  if (!scopes) {
+    cache.delete(token);
+    return null;
+  }
+  const principal: Principal = { workspace: parts.workspace, keyId: parts.keyId, scopes };
+  const ttl = Number(env.KEY_CACHE_TTL_SECONDS) * 1000;
+  if (ttl > 0) {
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(token, { principal, expiresAt: now + ttl });
+  }
+  return principal;
+}
+
+function bearer(header: string | undefined): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return m?.[1] ?? null;
+}
+
+/** Requires a live API key carrying `scope` (or `admin`). 401 without one, 403 without the scope. */
+export const requireScope = (scope: Scope) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const token = bearer(c.req.header("authorization"));
+    if (!token) {
+      fail(
+        401,
+        "unauthenticated",
+        "Authentication required",
+        "send Authorization: Bearer <api key>",
+      );
+    }
+    const principal = await verify(c.env, token);
+    if (!principal)
+      fail(401, "invalid_api_key", "Invalid API key", "the key is unknown or revoked");
+    if (!principal.scopes.includes(scope) && !principal.scopes.includes("admin")) {
+      fail(403, "insufficient_scope", "Missing scope", `this key lacks the ${scope} scope`, {
+        required: scope,
+      });
+    }
+    c.set("principal", principal);
+    await next();
+  });
+
+/** Requires the bootstrap admin secret (ADMIN_SECRET), used to create workspaces and keys. */
+export const requireAdminSecret = createMiddleware<AppEnv>(async (c, next) => {
+  const secret = c.env.ADMIN_SECRET;
+  if (!secret) fail(403, "admin_disabled", "Admin API disabled", "set the ADMIN_SECRET secret");
+  const token = bearer(c.req.header("authorization"));
+  if (!token)
+    fail(
+      401,
+      "unauthenticated",
+      "Authentication required",
+      "send Authorization: Bearer <admin secret>",
+    );
+  const [a, b] = await Promise.all([sha256Hex(token), sha256Hex(secret)]);
+  if (a !== b) fail(401, "invalid_admin_secret", "Invalid admin secret");
+  await next();
+});

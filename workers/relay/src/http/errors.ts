@@ -1,0 +1,61 @@
+import type { JourneyError } from "../objects/journey-types";
+import type { WorkspaceError } from "../objects/workspace";
+import { problem, ProblemError, type Problem } from "./problem";
+
+/** Maps every expected failure of the objects to its HTTP problem (exhaustive). */
+export function toProblem(e: JourneyError | WorkspaceError): Problem {
+  switch (e.code) {
+    case "journey_not_found":
+      return problem(404, e.code, "Journey not found");
+    case "journey_resolved":
+      return problem(
+        409,
+        e.code,
+        "Journey is resolved",
+        "the journey kept resolving while we wrote to it; retry",
+      );
+    case "promise_not_found":
+      return problem(404, e.code, "Promise not found", `no promise ${e.id} on this journey`);
+    case "promise_settled":
+      return problem(409, e.code, "Promise already settled", `promise ${e.id} is ${e.status}`, {
+        currentStatus: e.status,
+      });
+    case "constraint_not_found":
+      return problem(
+        404,
+        e.code,
+        "Constraint not found",
+        `no active constraint ${e.id} on this journey`,
+      );
+    case "limit_exceeded":
+      return problem(422, e.code, "Limit exceeded", `at most ${e.max} ${e.what} per journey`, {
+        limit: e.max,
+      });
+    case "idempotency_key_reused":
+      return problem(
+        422,
+        e.code,
+        "Idempotency key reused",
+        "this Idempotency-Key was used earlier with a different request",
+      );
+    case "workspace_not_found":
+      return problem(404, e.code, "Workspace not found");
+    case "key_not_found":
+      return problem(404, e.code, "API key not found", `no key ${e.id}`);
+    case "key_conflict":
+      return problem(
+        409,
+        e.code,
+        "API key exists",
+        `key ${e.id} exists with another secret or is revoked`,
+      );
+  }
+}
+
+/** Unwraps a Result or throws its problem. */
+export function unwrap<T>(
+  r: { ok: true; value: T } | { ok: false; error: JourneyError | WorkspaceError },
+): T {
+  if (r.ok) return r.value;
+  throw new ProblemError(toProblem(r.error));
+}

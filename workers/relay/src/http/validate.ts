@@ -1,0 +1,84 @@
+import type { Context } from "hono";
+import type { z } from "zod";
+import { LIMITS } from "@baton/core";
+import { fail } from "./problem";
+
+function issuesToErrors(issues: readonly z.core.$ZodIssue[]): { path: string; message: string }[] {
+  return issues.slice(0, 20).map((i) => ({
+    path: i.path.map(String).join(".") || "(body)",
+    message: i.code === "unrecognized_keys" ? `unknown field(s): ${i.keys.join(", ")}` : i.message,
+  }));
+}
+
+/** Validates `value` against `schema` or throws a 422 problem naming every bad field. */
+export function check<S extends z.ZodType>(schema: S, value: unknown, where = "body"): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const errors = issuesToErrors(parsed.error.issues);
+  const first = errors[0];
+  return fail(
+    where === "query" ? 400 : 422,
+    where === "query" ? "invalid_query" : "validation_failed",
+    where === "query" ? "Invalid query parameters" : "The request body is not valid",
+    first ? `${first.path}: ${first.message}` : undefined,
+    { errors },
+  );
+}
+
+/**
+ * Reads a JSON body: checks the media type and the size bound, parses, then validates.
+ * Bodies are read as text once, so a lying Content-Length cannot smuggle a larger body.
+ */
+export async function jsonBody<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  maxBytes: number = LIMITS.bodyBytes,
+): Promise<z.output<S>> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
+    fail(415, "unsupported_media_type", "Send JSON", "Content-Type must be application/json");
+  }
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > maxBytes) tooLarge(maxBytes);
+  const buf = await c.req.arrayBuffer();
+  if (buf.byteLength > maxBytes) tooLarge(maxBytes);
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(buf));
+  } catch (e) {
+    fail(
+      400,
+      "malformed_json",
+      "The body is not valid JSON",
+      e instanceof Error ? e.message : undefined,
+    );
+  }
+  return check(schema, value);
+}
+
+function tooLarge(max: number): never {
+  return fail(413, "payload_too_large", "The body is too large", `at most ${max} bytes`, { max });
+}
+
+/** Validates the query string (single values only). */
+export function query<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  return check(schema, c.req.query(), "query");
+}
+
+/** A stable JSON encoding (sorted keys), used to fingerprint requests for idempotency. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** Hex SHA-256 of a string. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,82 @@
+import { flushToD1, type OutboxRecord } from "@baton/db";
+
+/** Delay before the first flush after a write, so a burst of events goes to D1 as one batch. */
+export const FLUSH_DELAY_MS = 200;
+/** Outbox records sent to D1 in one batch. */
+export const FLUSH_BATCH = 50;
+/** Backoff after failed flushes: 1 s, 2 s, 4 s … capped at 5 minutes, with ±20 % jitter. */
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+
+export interface OutboxStatus {
+  pending: number;
+  failures: number;
+  nextAt: number | null;
+  lastError: string | null;
+}
+
+/** Backlog and health of the outbox. */
+export function outboxStatus(sql: SqlStorage): OutboxStatus {
+  const pending = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+  const state = sql
+    .exec<{ failures: number; next_at: number | null; last_error: string | null }>(
+      "SELECT failures, next_at, last_error FROM outbox_state WHERE singleton = 1",
+    )
+    .one();
+  return { pending, failures: state.failures, nextAt: state.next_at, lastError: state.last_error };
+}
+
+/** Makes sure an alarm will flush the outbox; leaves an earlier or backoff alarm alone. */
+export async function armFlush(storage: DurableObjectStorage): Promise<void> {
+  if ((await storage.getAlarm()) === null) await storage.setAlarm(Date.now() + FLUSH_DELAY_MS);
+}
+
+/** The delay before retry number `failures` (1-based). */
+export function backoffMs(failures: number, random: number = Math.random()): number {
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+  return Math.round(base * (0.8 + 0.4 * random));
+}
+
+/**
+ * Sends the oldest outbox records to D1 and deletes them only after D1 accepted the batch.
+ * A failure keeps every record and re-arms the alarm with backoff; a flush that ran twice
+ * (alarms are at-least-once) is harmless because the D1 writes are idempotent.
+ */
+export async function flushOutbox(storage: DurableObjectStorage, db: D1Database): Promise<void> {
+  const sql = storage.sql;
+  const rows = sql
+    .exec<{ id: number; record: string }>(
+      "SELECT id, record FROM outbox ORDER BY id LIMIT ?",
+      FLUSH_BATCH,
+    )
+    .toArray();
+  const last = rows.at(-1);
+  if (!last) return;
+  try {
+    await flushToD1(
+      db,
+      rows.map((r) => JSON.parse(r.record) as OutboxRecord),
+    );
+  } catch (e) {
+    const failures =
+      sql.exec<{ failures: number }>("SELECT failures FROM outbox_state WHERE singleton = 1").one()
+        .failures + 1;
+    const nextAt = Date.now() + backoffMs(failures);
+    const message = e instanceof Error ? e.message : String(e);
+    sql.exec(
+      "UPDATE outbox_state SET failures = ?, next_at = ?, last_error = ? WHERE singleton = 1",
+      failures,
+      nextAt,
+      message.slice(0, 500),
+    );
+    await storage.setAlarm(nextAt);
+    console.error(`outbox flush failed (attempt ${failures}, ${rows.length} records): ${message}`);
+    return;
+  }
+  sql.exec("DELETE FROM outbox WHERE id <= ?", last.id);
+  sql.exec(
+    "UPDATE outbox_state SET failures = 0, next_at = NULL, last_error = NULL WHERE singleton = 1",
+  );
+  const more = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+  if (more > 0) await storage.setAlarm(Date.now());
+}

@@ -1,0 +1,91 @@
+import type { Migration } from "./sql-migrations";
+
+/**
+ * The journey object's tables (docs/storage.md describes each). Append new steps; never edit
+ * a released one: objects already on an older version run only the steps after it.
+ */
+export const JOURNEY_MIGRATIONS: readonly Migration[] = [
+  // v1: state, event log, idempotency, promises, constraints, facts, outbox.
+  [
+    `CREATE TABLE journey (
+      singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+      workspace TEXT NOT NULL,
+      id TEXT NOT NULL,
+      customer_id TEXT,
+      status TEXT NOT NULL,
+      status_since TEXT NOT NULL,
+      reason_text TEXT,
+      reason_topic TEXT,
+      reason_at TEXT,
+      owner TEXT,
+      owner_seq INTEGER,
+      last_action TEXT,
+      seq INTEGER NOT NULL,
+      effort TEXT NOT NULL,
+      last_inbound_channel TEXT,
+      last_inbound_at TEXT,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      resolved_at TEXT
+    )`,
+    `CREATE TABLE events (
+      seq INTEGER PRIMARY KEY,
+      id TEXT NOT NULL,
+      type TEXT NOT NULL,
+      channel TEXT,
+      direction TEXT,
+      actor TEXT,
+      text TEXT,
+      data TEXT,
+      occurred_at TEXT NOT NULL,
+      recorded_at TEXT NOT NULL
+    )`,
+    `CREATE TABLE idempotency (
+      key TEXT PRIMARY KEY,
+      fingerprint TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      created_id TEXT,
+      created_at TEXT NOT NULL
+    )`,
+    `CREATE TABLE promises (
+      id TEXT PRIMARY KEY,
+      text TEXT NOT NULL,
+      due_at TEXT NOT NULL,
+      made_by TEXT NOT NULL,
+      status TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      settled_at TEXT,
+      note TEXT,
+      seq INTEGER NOT NULL
+    )`,
+    `CREATE TABLE constraints (
+      id TEXT PRIMARY KEY,
+      text TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      time_window TEXT,
+      channel TEXT,
+      until TEXT,
+      created_at TEXT NOT NULL,
+      removed_at TEXT
+    )`,
+    `CREATE TABLE facts (
+      key TEXT PRIMARY KEY,
+      value TEXT NOT NULL,
+      source TEXT NOT NULL,
+      at TEXT NOT NULL
+    )`,
+    `CREATE TABLE outbox (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      record TEXT NOT NULL
+    )`,
+    `CREATE TABLE outbox_state (
+      singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+      failures INTEGER NOT NULL,
+      next_at INTEGER,
+      last_error TEXT
+    )`,
+    `INSERT INTO outbox_state (singleton, failures) VALUES (1, 0)`,
+  ],
+  // v2: how many card numbers were redacted from each event, for PII audits.
+  [`ALTER TABLE events ADD COLUMN redactions INTEGER NOT NULL DEFAULT 0`],
+];

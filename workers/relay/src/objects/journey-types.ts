@@ -1,0 +1,92 @@
+import type {
+  ActionInput,
+  Actor,
+  Channel,
+  ClientEventType,
+  ConstraintInput,
+  Direction,
+  Facts,
+  JourneyContext,
+  JourneyPatch,
+  OwnerInput,
+  PromiseInput,
+  PromiseSettleInput,
+  Reason,
+  StatusInput,
+} from "@baton/core";
+
+/** Expected failures of the journey object; `toProblem` maps each to an HTTP problem. */
+export type JourneyError =
+  | { code: "journey_not_found" }
+  | { code: "journey_resolved" }
+  | { code: "promise_not_found"; id: string }
+  | { code: "promise_settled"; id: string; status: string }
+  | { code: "constraint_not_found"; id: string }
+  | { code: "limit_exceeded"; what: string; max: number }
+  | { code: "idempotency_key_reused" };
+
+/** A validated event on its way into the log. */
+export interface NewEvent {
+  type: ClientEventType;
+  channel: Channel;
+  direction: Direction;
+  actor: Actor;
+  text?: string | undefined;
+  data?: Record<string, unknown> | undefined;
+  occurredAt?: string | undefined;
+  reason?: Reason | undefined;
+  facts?: Facts | undefined;
+  repeated?: boolean | undefined;
+}
+
+/** Idempotency: the caller's key and a fingerprint of the request it was first used with. */
+export interface Idempotency {
+  key: string;
+  fingerprint: string;
+}
+
+export interface IngestRequest {
+  workspace: string;
+  journeyId: string;
+  customerId: string | null;
+  /** Start the journey when this object holds none yet. */
+  create: boolean;
+  /** What an event does to a resolved journey: reopen it, or fail with `journey_resolved`. */
+  whenResolved: "reopen" | "reject";
+  idempotency?: Idempotency | undefined;
+  event: NewEvent;
+}
+
+export interface WriteOutcome {
+  seq: number;
+  eventId: string;
+  /** Id of the promise or constraint the write created, if any. */
+  createdId: string | null;
+  /** True when an idempotency key matched an earlier write and nothing new was stored. */
+  replayed: boolean;
+  /** True when this write started the journey. */
+  created: boolean;
+  context: JourneyContext;
+}
+
+export type JourneyCommand =
+  | { kind: "patch"; patch: JourneyPatch }
+  | { kind: "owner"; owner: OwnerInput }
+  | { kind: "promise.add"; promise: PromiseInput }
+  | { kind: "promise.settle"; id: string; settle: PromiseSettleInput }
+  | { kind: "constraint.add"; constraint: ConstraintInput }
+  | { kind: "constraint.remove"; id: string; actor?: Actor | undefined }
+  | { kind: "action"; action: ActionInput }
+  | { kind: "status"; status: StatusInput };
+
+export interface CommandRequest {
+  workspace: string;
+  journeyId: string;
+  idempotency?: Idempotency | undefined;
+  command: JourneyCommand;
+}
+
+export interface EventsPage {
+  items: JourneyContext["history"]["recent"];
+  nextAfter: number | null;
+}

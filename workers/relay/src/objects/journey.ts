@@ -1,0 +1,322 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  LIMITS,
+  err,
+  newId,
+  ok,
+  redactDeep,
+  redactText,
+  type Actor,
+  type EffortView,
+  type JourneyStatus,
+  type Result,
+} from "@baton/core";
+import type { OutboxRecord } from "@baton/db";
+import { armFlush, flushOutbox, outboxStatus, type OutboxStatus } from "./journey-outbox";
+import { JOURNEY_MIGRATIONS } from "./journey-schema";
+import type {
+  CommandRequest,
+  EventsPage,
+  Idempotency,
+  IngestRequest,
+  JourneyError,
+  NewEvent,
+  WriteOutcome,
+} from "./journey-types";
+import {
+  EMPTY_EFFORT,
+  buildContext,
+  journeyRow,
+  readEvents,
+  readJourney,
+  type JourneyRecord,
+} from "./journey-views";
+import { planCommand, planEvent } from "./journey-commands";
+import { migrate } from "./sql-migrations";
+
+/** A new contact is counted when the customer comes back after this long, or on another channel. */
+const CONTACT_GAP_MS = 30 * 60 * 1000;
+
+/** What one write puts in the log, plus its side effects on the other tables. */
+export interface WriteSpec {
+  type: string;
+  channel: string | null;
+  direction: string | null;
+  actor: Actor | null;
+  text: string | null;
+  data: Record<string, unknown> | null;
+  occurredAt: string | null;
+  repeated?: boolean | undefined;
+  /** Runs inside the transaction after the event row is written. */
+  apply?: (seq: number, now: string, j: JourneyRecord) => Partial<OutboxRecord> | void;
+  /** Sets the journey's last action (the last thing the company did). */
+  lastAction?: string | undefined;
+  createdId?: string | undefined;
+}
+
+/**
+ * The single point of truth for one journey. Every write goes through here, in order, with a
+ * gapless sequence number; the event row, the state change and the D1 outbox row commit in one
+ * synchronous SQLite transaction. The alarm flushes the outbox to D1 (see journey-outbox.ts).
+ */
+export class JourneyObject extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => {
+      migrate(ctx.storage, JOURNEY_MIGRATIONS);
+      if (outboxStatus(this.#sql).pending > 0) await armFlush(ctx.storage);
+    });
+  }
+
+  /** Appends an event from a channel or the generic API, starting the journey if asked to. */
+  async ingest(req: IngestRequest): Promise<Result<WriteOutcome, JourneyError>> {
+    const current = readJourney(this.#sql);
+    if (current && (current.workspace !== req.workspace || current.id !== req.journeyId)) {
+      return err({ code: "journey_not_found" });
+    }
+    if (!current && !req.create) return err({ code: "journey_not_found" });
+    const replay = this.#replay(req.idempotency, current);
+    if (replay) return replay;
+    if (current?.status === "resolved" && req.whenResolved === "reject") {
+      return err({ code: "journey_resolved" });
+    }
+    const ev = req.event;
+    const factError = this.#checkFacts(ev.facts);
+    if (factError) return err(factError);
+    const outcome = this.ctx.storage.transactionSync(() => {
+      if (!current) this.#init(req);
+      return this.#write(req.idempotency, planEvent(this.#sql, ev));
+    });
+    await armFlush(this.ctx.storage);
+    return ok({ ...outcome, created: !current });
+  }
+
+  /** Applies a change through a sub-resource (owner, promise, constraint, action, status, patch). */
+  async command(req: CommandRequest): Promise<Result<WriteOutcome, JourneyError>> {
+    const current = readJourney(this.#sql);
+    if (!current || current.workspace !== req.workspace || current.id !== req.journeyId) {
+      return err({ code: "journey_not_found" });
+    }
+    const replay = this.#replay(req.idempotency, current);
+    if (replay) return replay;
+    if (req.command.kind === "patch") {
+      const factError = this.#checkFacts(req.command.patch.facts);
+      if (factError) return err(factError);
+    }
+    const plan = planCommand(this.#sql, current, req.command);
+    if (!plan.ok) return plan;
+    const outcome = this.ctx.storage.transactionSync(() =>
+      this.#write(req.idempotency, plan.value),
+    );
+    await armFlush(this.ctx.storage);
+    return ok({ ...outcome, created: false });
+  }
+
+  /** The journey's full context. */
+  context(workspace: string, journeyId: string): Result<WriteOutcome["context"], JourneyError> {
+    const j = this.#owned(workspace, journeyId);
+    return j ? ok(buildContext(this.#sql, j)) : err({ code: "journey_not_found" });
+  }
+
+  /** One page of the event log, after sequence number `after`. */
+  events(
+    workspace: string,
+    journeyId: string,
+    after: number,
+    limit: number,
+  ): Result<EventsPage, JourneyError> {
+    const j = this.#owned(workspace, journeyId);
+    if (!j) return err({ code: "journey_not_found" });
+    const items = readEvents(this.#sql, after, limit);
+    const last = items.at(-1);
+    return ok({ items, nextAfter: last && last.seq < j.seq ? last.seq : null });
+  }
+
+  /** Outbox backlog and flush health, for operators and tests. */
+  outbox(): OutboxStatus {
+    return outboxStatus(this.#sql);
+  }
+
+  override async alarm(): Promise<void> {
+    await flushOutbox(this.ctx.storage, this.env.DB);
+  }
+
+  #owned(workspace: string, journeyId: string): JourneyRecord | null {
+    const j = readJourney(this.#sql);
+    return j && j.workspace === workspace && j.id === journeyId ? j : null;
+  }
+
+  #checkFacts(facts: NewEvent["facts"]): JourneyError | null {
+    if (!facts) return null;
+    const existing = this.#sql.exec<{ key: string }>("SELECT key FROM facts").toArray();
+    const keys = new Set(existing.map((r) => r.key));
+    for (const [k, v] of Object.entries(facts)) {
+      if (v === null) keys.delete(k);
+      else keys.add(k);
+    }
+    return keys.size > LIMITS.factsPerJourney
+      ? { code: "limit_exceeded", what: "facts", max: LIMITS.factsPerJourney }
+      : null;
+  }
+
+  #replay(
+    idem: Idempotency | undefined,
+    j: JourneyRecord | null,
+  ): Result<WriteOutcome, JourneyError> | null {
+    if (!idem || !j) return null;
+    const prior = this.#sql
+      .exec<{ fingerprint: string; seq: number; created_id: string | null }>(
+        "SELECT fingerprint, seq, created_id FROM idempotency WHERE key = ?",
+        idem.key,
+      )
+      .toArray()[0];
+    if (!prior) return null;
+    if (prior.fingerprint !== idem.fingerprint) return err({ code: "idempotency_key_reused" });
+    const ev = this.#sql
+      .exec<{ id: string }>("SELECT id FROM events WHERE seq = ?", prior.seq)
+      .one();
+    return ok({
+      seq: prior.seq,
+      eventId: ev.id,
+      createdId: prior.created_id,
+      replayed: true,
+      created: false,
+      context: buildContext(this.#sql, j),
+    });
+  }
+
+  #init(req: IngestRequest): void {
+    const now = new Date().toISOString();
+    this.#sql.exec(
+      `INSERT INTO journey (singleton, workspace, id, customer_id, status, status_since, seq, effort, created_at, updated_at)
+       VALUES (1, ?, ?, ?, 'open', ?, 0, ?, ?, ?)`,
+      req.workspace,
+      req.journeyId,
+      req.customerId,
+      now,
+      JSON.stringify(EMPTY_EFFORT),
+      now,
+      now,
+    );
+  }
+
+  /** Writes one event and its effects; must run inside a transaction. */
+  #write(idem: Idempotency | undefined, spec: WriteSpec): Omit<WriteOutcome, "created"> {
+    const j = readJourney(this.#sql);
+    if (!j) throw new Error("journey row missing inside write");
+    const now = new Date().toISOString();
+    const seq = j.seq + 1;
+    const eventId = newId("evt");
+    const text = spec.text === null ? { text: null, count: 0 } : redactText(spec.text);
+    const data = spec.data === null ? { value: null, count: 0 } : redactDeep(spec.data);
+    this.#sql.exec(
+      `INSERT INTO events (seq, id, type, channel, direction, actor, text, data, occurred_at, recorded_at, redactions)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      seq,
+      eventId,
+      spec.type,
+      spec.channel,
+      spec.direction,
+      spec.actor ? JSON.stringify(spec.actor) : null,
+      text.text,
+      data.value ? JSON.stringify(data.value) : null,
+      spec.occurredAt ?? now,
+      now,
+      text.count + data.count,
+    );
+    const extra = spec.apply?.(seq, now, j) ?? {};
+    this.#touch(j, spec, seq, now);
+    if (idem) {
+      this.#sql.exec(
+        "INSERT INTO idempotency (key, fingerprint, seq, created_id, created_at) VALUES (?, ?, ?, ?, ?)",
+        idem.key,
+        idem.fingerprint,
+        seq,
+        spec.createdId ?? null,
+        now,
+      );
+    }
+    const after = readJourney(this.#sql);
+    if (!after) throw new Error("journey row missing after write");
+    const record: OutboxRecord = {
+      event: {
+        workspaceId: after.workspace,
+        journeyId: after.id,
+        seq,
+        id: eventId,
+        type: spec.type,
+        channel: spec.channel,
+        direction: spec.direction,
+        actorKind: spec.actor?.kind ?? null,
+        actorId: spec.actor?.id ?? null,
+        actorName: spec.actor?.name ?? null,
+        text: text.text,
+        data: data.value ? JSON.stringify(data.value) : null,
+        occurredAt: spec.occurredAt ?? now,
+        recordedAt: now,
+      },
+      journey: journeyRow(this.#sql, after),
+      ...extra,
+    };
+    this.#sql.exec("INSERT INTO outbox (record) VALUES (?)", JSON.stringify(record));
+    return {
+      seq,
+      eventId,
+      createdId: spec.createdId ?? null,
+      replayed: false,
+      context: buildContext(this.#sql, after),
+    };
+  }
+
+  /** Updates sequence, effort counters, status and last action after an event. */
+  #touch(j: JourneyRecord, spec: WriteSpec, seq: number, now: string): void {
+    // Re-read: the command's `apply` may have changed status, owner or counters.
+    const fresh = readJourney(this.#sql) ?? j;
+    const effort: EffortView = { ...EMPTY_EFFORT, ...(JSON.parse(fresh.effort) as EffortView) };
+    let status: JourneyStatus = fresh.status;
+    let statusSince = fresh.status_since;
+    let resolvedAt = fresh.resolved_at;
+    let lastInboundChannel = fresh.last_inbound_channel;
+    let lastInboundAt = fresh.last_inbound_at;
+    const fromCustomer = spec.direction === "inbound" && spec.actor?.kind === "customer";
+    if (fromCustomer && spec.channel) {
+      const channel = spec.channel as EffortView["channels"][number];
+      const gap = lastInboundAt ? Date.parse(now) - Date.parse(lastInboundAt) : Infinity;
+      if (lastInboundChannel !== null && lastInboundChannel !== channel) effort.channelSwitches++;
+      if (lastInboundChannel !== channel || gap > CONTACT_GAP_MS) effort.contacts++;
+      if (!effort.channels.includes(channel)) effort.channels.push(channel);
+      lastInboundChannel = channel;
+      lastInboundAt = now;
+      if (status === "resolved") {
+        status = "open";
+        statusSince = now;
+        resolvedAt = null;
+      } else if (status === "waiting_on_customer") {
+        status = "waiting_on_company";
+        statusSince = now;
+      }
+    }
+    if (spec.repeated) effort.repeats++;
+    const lastAction = spec.lastAction
+      ? JSON.stringify({ text: spec.lastAction, actor: spec.actor, at: now, seq })
+      : fresh.last_action;
+    this.#sql.exec(
+      `UPDATE journey SET seq = ?, updated_at = ?, effort = ?, last_action = ?,
+         last_inbound_channel = ?, last_inbound_at = ?,
+         status = ?, status_since = ?, resolved_at = ?
+       WHERE singleton = 1`,
+      seq,
+      now,
+      JSON.stringify(effort),
+      lastAction,
+      lastInboundChannel,
+      lastInboundAt,
+      status,
+      statusSince,
+      resolvedAt,
+    );
+  }
+}
