@@ -1,0 +1,75 @@
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { JOURNEY_MIGRATIONS } from "../workers/relay/src/objects/journey-schema";
+import { api, smsFrom, workspace } from "./helpers";
+
+describe("journey object schema migrations", () => {
+  it("an object stored under schema v1 is migrated in its constructor and keeps its rows", async () => {
+    const { ws, key } = await workspace();
+    const first = await api(
+      "POST",
+      "/v1/events",
+      smsFrom("+14155550110", "card 4111 1111 1111 1111 was charged twice"),
+      key,
+    );
+    const id = first.body.journeyId as string;
+    await api("PUT", `/v1/journeys/${id}/owner`, { id: "dana", name: "Dana Reyes" }, key);
+    const stub = env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${id}`));
+
+    // Put the object back to the v1 layout, as an object created before v2 shipped would be.
+    await runInDurableObject(stub, (_o, state) => {
+      const sql = state.storage.sql;
+      sql.exec("ALTER TABLE events DROP COLUMN redactions");
+      sql.exec("UPDATE _schema SET version = 1");
+      const cols = sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('events')")
+        .toArray();
+      expect(cols.map((c) => c.name)).not.toContain("redactions");
+    });
+    await evictDurableObject(stub);
+
+    // The next request constructs the object again, which runs the v2 step.
+    const after = await api("GET", `/v1/journeys/${id}`, undefined, key);
+    expect(after.status).toBe(200);
+    expect(after.body.history.total).toBe(2);
+    expect(after.body.owner).toMatchObject({ id: "dana" });
+    expect(after.body.history.recent[0].text).toBe("card [card ••••1111] was charged twice");
+    await runInDurableObject(stub, (_o, state) => {
+      const sql = state.storage.sql;
+      expect(sql.exec<{ version: number }>("SELECT version FROM _schema").one().version).toBe(
+        JOURNEY_MIGRATIONS.length,
+      );
+      const rows = sql
+        .exec<{ seq: number; redactions: number }>(
+          "SELECT seq, redactions FROM events ORDER BY seq",
+        )
+        .toArray();
+      expect(rows).toEqual([
+        { seq: 1, redactions: 0 },
+        { seq: 2, redactions: 0 },
+      ]);
+    });
+    // And it keeps working: new writes use the new column.
+    const next = await api(
+      "POST",
+      "/v1/events",
+      {
+        journeyId: id,
+        channel: "sms",
+        direction: "inbound",
+        actor: { kind: "customer" },
+        text: "new card 5500 0000 0000 0004",
+      },
+      key,
+    );
+    expect(next.status).toBe(201);
+    await runInDurableObject(stub, (_o, state) => {
+      const row = state.storage.sql
+        .exec<{ redactions: number; text: string }>(
+          "SELECT redactions, text FROM events WHERE seq = 3",
+        )
+        .one();
+      expect(row).toEqual({ redactions: 1, text: "new card [card ••••0004]" });
+    });
+  });
+});
