@@ -5,3 +5,4 @@ export * from "./limits";
 export * from "./redact";
 export * from "./result";
 export * from "./time";
+export * from "./settings";

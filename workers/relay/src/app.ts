@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { problem, problemResponse, ProblemError } from "./http/problem";
-import { admin, keys } from "./routes/admin";
+import { admin, keys, settings } from "./routes/admin";
 import { events } from "./routes/events";
 import { journeys } from "./routes/journeys";
 
@@ -12,6 +12,7 @@ app.get("/", (c) => c.json({ name: "baton", docs: "see docs/api.md", health: "ok
 app.route("/v1/events", events);
 app.route("/v1/journeys", journeys);
 app.route("/v1/keys", keys);
+app.route("/v1/settings", settings);
 app.route("/v1/admin", admin);
 
 app.notFound((c) =>

@@ -1,5 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
-import { err, ok, type Result } from "@baton/core";
+import {
+  WorkspaceSettings,
+  applySettingsPatch,
+  err,
+  ok,
+  redactSettings,
+  type Result,
+  type WorkspaceSettingsPatch,
+} from "@baton/core";
 import { migrate, type Migration } from "./sql-migrations";
 
 /** What an API key may do. `admin` implies every other scope within its workspace. */
@@ -102,7 +110,28 @@ export class WorkspaceObject extends DurableObject<Env> {
 
   get(): Result<WorkspaceView, WorkspaceError> {
     const ws = this.#read();
-    return ws ? ok(ws) : err({ code: "workspace_not_found" });
+    return ws
+      ? ok({ ...ws, settings: redactSettings(this.#settings(ws)) })
+      : err({ code: "workspace_not_found" });
+  }
+
+  /** The workspace's settings with secrets, for the Worker's own use (never returned over HTTP). */
+  settings(): WorkspaceSettings | null {
+    const ws = this.#read();
+    return ws ? this.#settings(ws) : null;
+  }
+
+  /** Applies a settings patch and returns the redacted result. */
+  patchSettings(patch: WorkspaceSettingsPatch): Result<WorkspaceView, WorkspaceError> {
+    const ws = this.#read();
+    if (!ws) return err({ code: "workspace_not_found" });
+    const next = applySettingsPatch(this.#settings(ws), patch);
+    this.#sql.exec("UPDATE workspace SET settings = ? WHERE singleton = 1", JSON.stringify(next));
+    return this.get();
+  }
+
+  #settings(ws: WorkspaceView): WorkspaceSettings {
+    return WorkspaceSettings.parse(ws.settings);
   }
 
   /**

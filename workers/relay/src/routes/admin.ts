@@ -1,4 +1,4 @@
-import { LIMITS, newSecret } from "@baton/core";
+import { LIMITS, WorkspaceSettingsPatch, newSecret } from "@baton/core";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
@@ -8,6 +8,7 @@ import { fail } from "../http/problem";
 import { jsonBody, sha256Hex } from "../http/validate";
 import { rpc } from "../objects/rpc";
 import { SCOPES, type WorkspaceObject } from "../objects/workspace";
+import { forgetSettings } from "../settings";
 
 export const WorkspaceIdPattern = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
@@ -76,6 +77,15 @@ admin.get("/workspaces/:ws", async (c) => {
   const ws = wsParam(c);
   return c.json(unwrap(rpc<WorkspaceObject["get"]>(await stub(c.env, ws).get())));
 });
+admin.patch("/workspaces/:ws/settings", async (c) => {
+  const ws = wsParam(c);
+  const patch = await jsonBody(c, WorkspaceSettingsPatch);
+  const out = unwrap(
+    rpc<WorkspaceObject["patchSettings"]>(await stub(c.env, ws).patchSettings(patch)),
+  );
+  forgetSettings(ws);
+  return c.json(out);
+});
 admin.post("/workspaces/:ws/keys", async (c) => createKey(c, wsParam(c)));
 admin.get("/workspaces/:ws/keys", async (c) => {
   const ws = wsParam(c);
@@ -95,6 +105,25 @@ admin.delete("/workspaces/:ws/keys/:keyId", async (c) => {
 export const keys = new Hono<AppEnv>();
 keys.use("*", requireScope("admin"));
 keys.post("/", async (c) => createKey(c, c.get("principal").workspace));
+
+/** A workspace's own settings, for its `admin`-scoped keys. */
+export const settings = new Hono<AppEnv>();
+settings.use("*", requireScope("admin"));
+settings.get("/", async (c) =>
+  c.json(
+    unwrap(rpc<WorkspaceObject["get"]>(await stub(c.env, c.get("principal").workspace).get()))
+      .settings,
+  ),
+);
+settings.patch("/", async (c) => {
+  const ws = c.get("principal").workspace;
+  const patch = await jsonBody(c, WorkspaceSettingsPatch);
+  const out = unwrap(
+    rpc<WorkspaceObject["patchSettings"]>(await stub(c.env, ws).patchSettings(patch)),
+  );
+  forgetSettings(ws);
+  return c.json(out.settings);
+});
 keys.get("/", async (c) =>
   c.json({ items: await stub(c.env, c.get("principal").workspace).listKeys() }),
 );
