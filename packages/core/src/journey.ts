@@ -68,6 +68,13 @@ export const Identifier = z.strictObject({
 });
 export type Identifier = z.infer<typeof Identifier>;
 
+/** A thread reference, namespaced by its kind, e.g. `email:<abc@mail.example>`, `twilio-call:CA…`. */
+export const ThreadRef = z
+  .string()
+  .min(3)
+  .max(LIMITS.threadRefChars)
+  .regex(/^[a-z][a-z0-9-]{0,31}:\S+$/, "must look like kind:value, e.g. email:<id@host>");
+
 export const JourneyId = z.string().regex(/^jrn_[0-9a-z]{22}$/, "must be a journey id (jrn_…)");
 export const CustomerId = z.string().regex(/^cus_[0-9a-z]{22}$/, "must be a customer id (cus_…)");
 
@@ -124,11 +131,23 @@ export const EventInput = z
     reason: Reason.optional(),
     facts: Facts.optional(),
     repeated: z.boolean().optional(),
+    /**
+     * Thread references (email Message-ID / In-Reply-To / References, chat conversation id,
+     * call SID, reply token). One already seen routes the event to its journey; all are
+     * remembered for the journey afterwards.
+     */
+    threadRefs: z.array(ThreadRef).max(LIMITS.threadRefs).optional(),
   })
-  .refine((e) => e.journeyId !== undefined || (e.identifiers?.length ?? 0) > 0, {
-    message: "give a journeyId or at least one identifier",
-    path: ["identifiers"],
-  });
+  .refine(
+    (e) =>
+      e.journeyId !== undefined ||
+      (e.identifiers?.length ?? 0) > 0 ||
+      (e.threadRefs?.length ?? 0) > 0,
+    {
+      message: "give a journeyId, a thread reference or at least one identifier",
+      path: ["identifiers"],
+    },
+  );
 export type EventInput = z.infer<typeof EventInput>;
 
 export const OwnerInput = z.strictObject({

@@ -23,6 +23,9 @@ export const LIMITS = {
   constraintsPerJourney: 100,
   /** Promises on one journey. */
   promisesPerJourney: 500,
+  /** Thread references on one event, and the length of each. */
+  threadRefs: 50,
+  threadRefChars: 1_000,
   /** Idempotency keys, in characters. */
   idempotencyKeyChars: 200,
   /** Events returned by one page of the event log. */

@@ -3,11 +3,11 @@ import { fail } from "./http/problem";
 import type { CustomerObject } from "./objects/customer";
 import type { IdentityObject } from "./objects/identity";
 import type { JourneyObject } from "./objects/journey";
-import type { Idempotency, JourneyError, WriteOutcome } from "./objects/journey-types";
+import type { Idempotency, JourneyError, NewEvent, WriteOutcome } from "./objects/journey-types";
 import { rpc } from "./objects/rpc";
 
 /** Which rule of DESIGN.md §3 picked the journey. */
-export type ResolutionRule = "explicit" | "customer_open_journey" | "new_journey";
+export type ResolutionRule = "explicit" | "thread" | "customer_open_journey" | "new_journey";
 
 export interface IngestResult extends WriteOutcome {
   journeyId: string;
@@ -70,28 +70,82 @@ export async function ingestEvent(
   input: EventInput,
   idempotency: Idempotency | undefined,
 ): Promise<Result<IngestResult, JourneyError>> {
-  const { journeyId, identifiers, idempotencyKey: _k, ...event } = input;
-  if (journeyId) {
-    const res = rpc<JourneyObject["ingest"]>(
-      await journeyStub(env, workspace, journeyId).ingest({
-        workspace,
-        journeyId,
-        customerId: null,
-        create: false,
-        whenResolved: "reopen",
-        idempotency,
-        event,
-      }),
+  const { journeyId, identifiers, threadRefs, idempotencyKey: _k, ...event } = input;
+  const refs = [...new Set(threadRefs ?? [])];
+  const result = journeyId
+    ? await appendTo(env, workspace, journeyId, "explicit", event, idempotency)
+    : await resolveAndAppend(env, workspace, identifiers ?? [], refs, event, idempotency);
+  if (result.ok && refs.length > 0) {
+    const { journeyId: jid, customerId } = result.value;
+    await Promise.all(
+      refs.map(async (r) =>
+        identityStub(env, workspace, `thread:${r}`).claimThread(workspace, r, jid, customerId),
+      ),
     );
-    if (!res.ok) return res;
-    return ok({
-      ...res.value,
-      journeyId,
-      customerId: res.value.context.customerId,
-      resolution: { rule: "explicit", alternatives: [] },
-    });
   }
-  const keys = [...new Set((identifiers ?? []).map(identifierKey))];
+  return result;
+}
+
+/** Appends to a known journey (explicit id or thread match); a resolved journey reopens. */
+async function appendTo(
+  env: Env,
+  workspace: string,
+  journeyId: string,
+  rule: ResolutionRule,
+  event: NewEvent,
+  idempotency: Idempotency | undefined,
+): Promise<Result<IngestResult, JourneyError>> {
+  const res = rpc<JourneyObject["ingest"]>(
+    await journeyStub(env, workspace, journeyId).ingest({
+      workspace,
+      journeyId,
+      customerId: null,
+      create: false,
+      whenResolved: "reopen",
+      idempotency,
+      event,
+    }),
+  );
+  if (!res.ok) return res;
+  return ok({
+    ...res.value,
+    journeyId,
+    customerId: res.value.context.customerId,
+    resolution: { rule, alternatives: [] },
+  });
+}
+
+async function resolveAndAppend(
+  env: Env,
+  workspace: string,
+  identifiers: Identifier[],
+  refs: string[],
+  event: NewEvent,
+  idempotency: Idempotency | undefined,
+): Promise<Result<IngestResult, JourneyError>> {
+  if (refs.length > 0) {
+    const threads = await Promise.all(
+      refs.map(async (r) =>
+        rpc<IdentityObject["thread"]>(
+          await identityStub(env, workspace, `thread:${r}`).thread(workspace),
+        ),
+      ),
+    );
+    const hit = threads.find((t) => t !== null);
+    if (hit) return appendTo(env, workspace, hit.journeyId, "thread", event, idempotency);
+  }
+  if (identifiers.length === 0) {
+    return fail(
+      422,
+      "unresolvable_event",
+      "Cannot tell which journey this is",
+      "no known thread reference and no identifiers",
+      {
+        errors: [{ path: "identifiers", message: "needed when no thread reference is known" }],
+      },
+    );
+  }
+  const keys = [...new Set(identifiers.map(identifierKey))];
   const customerId = await resolveCustomer(env, workspace, keys);
   const customer = customerStub(env, workspace, customerId);
   let current = rpc<CustomerObject["current"]>(await customer.current(workspace, customerId, keys));

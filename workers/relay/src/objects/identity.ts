@@ -24,7 +24,24 @@ const MIGRATIONS: readonly Migration[] = [
       created_at TEXT NOT NULL
     )`,
   ],
+  // v2: the same object class also holds thread references (Message-IDs, call SIDs, chat ids).
+  [
+    `CREATE TABLE thread (
+      singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+      workspace TEXT NOT NULL,
+      ref TEXT NOT NULL,
+      journey_id TEXT NOT NULL,
+      customer_id TEXT,
+      created_at TEXT NOT NULL
+    )`,
+  ],
 ];
+
+/** The journey a thread reference belongs to. */
+export interface ThreadLink {
+  journeyId: string;
+  customerId: string | null;
+}
 
 /**
  * One per (workspace, identifier): the serialization point that makes concurrent first
@@ -73,6 +90,46 @@ export class IdentityObject extends DurableObject<Env> {
     const row = this.#read();
     if (!row) throw new Error("link row missing after insert");
     return { ...toLink(row), created: true };
+  }
+
+  /** The journey this thread reference belongs to, or null. */
+  thread(workspace: string): ThreadLink | null {
+    const row = this.#thread();
+    return row && row.workspace === workspace
+      ? { journeyId: row.journey_id, customerId: row.customer_id }
+      : null;
+  }
+
+  /** Remembers the thread reference for a journey; the first journey to claim it keeps it. */
+  claimThread(
+    workspace: string,
+    ref: string,
+    journeyId: string,
+    customerId: string | null,
+  ): ThreadLink {
+    if (!this.#thread()) {
+      this.#sql.exec(
+        "INSERT INTO thread (singleton, workspace, ref, journey_id, customer_id, created_at) VALUES (1, ?, ?, ?, ?, ?)",
+        workspace,
+        ref,
+        journeyId,
+        customerId,
+        new Date().toISOString(),
+      );
+    }
+    const row = this.#thread();
+    if (!row) throw new Error("thread row missing after insert");
+    return { journeyId: row.journey_id, customerId: row.customer_id };
+  }
+
+  #thread(): { workspace: string; journey_id: string; customer_id: string | null } | null {
+    return (
+      this.#sql
+        .exec<{ workspace: string; journey_id: string; customer_id: string | null }>(
+          "SELECT workspace, journey_id, customer_id FROM thread WHERE singleton = 1",
+        )
+        .toArray()[0] ?? null
+    );
   }
 
   #read(): Record<string, string> | null {
