@@ -3,6 +3,7 @@ import type { AppEnv } from "./env";
 import { problem, problemResponse, ProblemError } from "./http/problem";
 import { admin, keys, settings } from "./routes/admin";
 import { events } from "./routes/events";
+import { hooks } from "./routes/hooks";
 import { journeys } from "./routes/journeys";
 
 /** The HTTP edge: one sub-app per surface, one error mapper, one not-found. */
@@ -14,6 +15,7 @@ app.route("/v1/journeys", journeys);
 app.route("/v1/keys", keys);
 app.route("/v1/settings", settings);
 app.route("/v1/admin", admin);
+app.route("/hooks/:workspace", hooks);
 
 app.notFound((c) =>
   problemResponse(c, problem(404, "not_found", "No such route", `${c.req.method} ${c.req.path}`)),

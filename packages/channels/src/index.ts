@@ -1,0 +1,2 @@
+// Provider adapters: verify + parse into one canonical event. Each provider exports from here.
+export {};

@@ -1,0 +1,8 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../env";
+
+/**
+ * Provider webhooks under /hooks/:workspace/…. Each provider authenticates with its own
+ * signature scheme (never an API key); its adapter lives in packages/channels.
+ */
+export const hooks = new Hono<AppEnv>();
