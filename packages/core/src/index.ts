@@ -6,3 +6,4 @@ export * from "./redact";
 export * from "./result";
 export * from "./time";
 export * from "./settings";
+export * from "./identifiers";
