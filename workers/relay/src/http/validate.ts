@@ -3,9 +3,12 @@ import type { z } from "zod";
 import { LIMITS } from "@baton/core";
 import { fail } from "./problem";
 
-function issuesToErrors(issues: readonly z.core.$ZodIssue[]): { path: string; message: string }[] {
+function issuesToErrors(
+  issues: readonly z.core.$ZodIssue[],
+  root: string,
+): { path: string; message: string }[] {
   return issues.slice(0, 20).map((i) => ({
-    path: i.path.map(String).join(".") || "(body)",
+    path: i.path.map(String).join(".") || root,
     message: i.code === "unrecognized_keys" ? `unknown field(s): ${i.keys.join(", ")}` : i.message,
   }));
 }
@@ -14,7 +17,7 @@ function issuesToErrors(issues: readonly z.core.$ZodIssue[]): { path: string; me
 export function check<S extends z.ZodType>(schema: S, value: unknown, where = "body"): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const errors = issuesToErrors(parsed.error.issues);
+  const errors = issuesToErrors(parsed.error.issues, where === "query" ? "(query)" : "(body)");
   const first = errors[0];
   return fail(
     where === "query" ? 400 : 422,
@@ -53,7 +56,37 @@ export async function jsonBody<S extends z.ZodType>(
       e instanceof Error ? e.message : undefined,
     );
   }
+  const deep = tooDeep(value, MAX_JSON_DEPTH);
+  if (deep !== null) {
+    const message = `nested deeper than ${MAX_JSON_DEPTH} levels`;
+    fail(422, "validation_failed", "The request body is not valid", `${deep}: ${message}`, {
+      errors: [{ path: deep, message }],
+    });
+  }
   return check(schema, value);
+}
+
+/**
+ * Deepest nesting accepted in a JSON body. The schemas (z.json() for `data`) and the
+ * object-side walkers recurse, so a small but deeply nested body would overflow the stack
+ * and surface as a 5xx; this bound turns it into a 422 before anything recursive runs.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** The top-level field under which `value` nests deeper than `max`, or null. Iterative. */
+function tooDeep(value: unknown, max: number): string | null {
+  const stack: { v: unknown; depth: number; top: string }[] = [
+    { v: value, depth: 0, top: "(body)" },
+  ];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { v, depth, top } = item;
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= max) return top;
+    for (const [k, child] of Object.entries(v)) {
+      stack.push({ v: child, depth: depth + 1, top: depth === 0 ? k : top });
+    }
+  }
+  return null;
 }
 
 function tooLarge(max: number): never {

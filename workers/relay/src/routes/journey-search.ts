@@ -22,12 +22,10 @@ function decodeCursor(cursor: string): { updatedAt: string; id: string } {
   } catch {
     // fall through to the problem below
   }
-  return fail(
-    400,
-    "invalid_cursor",
-    "Invalid cursor",
-    "pass the nextCursor of a previous page unchanged",
-  );
+  const message = "pass the nextCursor of a previous page unchanged";
+  return fail(400, "invalid_cursor", "Invalid cursor", `cursor: ${message}`, {
+    errors: [{ path: "cursor", message }],
+  });
 }
 
 function encodeCursor(updatedAt: string, id: string): string {
