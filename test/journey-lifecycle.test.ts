@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, smsFrom, workspace } from "./helpers";
+import { ADMIN, api, smsFrom, workspace } from "./helpers";
 
 const inbound = (journeyId: string, channel: string, text: string) => ({
   journeyId,
@@ -66,16 +66,12 @@ describe("journey lifecycle", () => {
     expect(r.body.context.status).toBe("waiting_on_company");
   });
 
-  it("after the journey is resolved, the same number starts a new journey", async () => {
-    const { key } = await workspace();
+  it("after the reopen window, the same number starts a new journey for the same customer", async () => {
+    const { ws, key } = await workspace();
+    await api("PATCH", `/v1/admin/workspaces/${ws}/settings`, { reopenWindowHours: 0 }, ADMIN);
     const a = await api("POST", "/v1/events", smsFrom("+14155550122", "bill wrong"), key);
     await api("PUT", `/v1/journeys/${a.body.journeyId}/status`, { status: "resolved" }, key);
-    const b = await api(
-      "POST",
-      "/v1/events",
-      smsFrom("+14155550122", "new problem: no signal"),
-      key,
-    );
+    const b = await api("POST", "/v1/events", smsFrom("+14155550122", "new problem: no signal"), key);
     expect(b.status).toBe(201);
     expect(b.body.journeyId).not.toBe(a.body.journeyId);
     expect(b.body.customerId).toBe(a.body.customerId);
@@ -83,6 +79,17 @@ describe("journey lifecycle", () => {
     expect(b.body.context.reason.text).toBe("new problem: no signal");
     const old = await api("GET", `/v1/journeys/${a.body.journeyId}`, undefined, key);
     expect(old.body.status).toBe("resolved");
+  });
+
+  it("within the reopen window, \"it's still broken\" reopens the resolved journey", async () => {
+    const { key } = await workspace();
+    const a = await api("POST", "/v1/events", smsFrom("+14155550127", "no dial tone"), key);
+    await api("PUT", `/v1/journeys/${a.body.journeyId}/status`, { status: "resolved" }, key);
+    const b = await api("POST", "/v1/events", smsFrom("+14155550127", "it's still broken"), key);
+    expect(b.body.journeyId).toBe(a.body.journeyId);
+    expect(b.body.resolution.rule).toBe("reopened");
+    expect(b.body.context.status).toBe("open");
+    expect(b.body.context.reason.text).toBe("no dial tone");
   });
 
   it("an event sent with the resolved journey's id reopens it", async () => {

@@ -61,10 +61,20 @@ export type EventType = ClientEventType | SystemEventType;
 export const IdentifierType = z.enum(["phone", "email", "chat", "user", "external"]);
 export type IdentifierType = z.infer<typeof IdentifierType>;
 
+/**
+ * How an identifier is known to belong to the customer: `verified` (provider-verified channel
+ * address, signed web user, confirmed one-time code), `asserted` (a trusted system said so
+ * through the API), `claimed` (typed in by someone, e.g. into a chat).
+ */
+export const Verification = z.enum(["verified", "asserted", "claimed"]);
+export type Verification = z.infer<typeof Verification>;
+
 /** A way to recognise the customer: a phone number, an email address, a chat visitor id… */
 export const Identifier = z.strictObject({
   type: IdentifierType,
   value: z.string().trim().min(1).max(320),
+  /** Defaults to `asserted` for API callers; channel adapters set `verified` for the sender. */
+  verification: Verification.optional(),
 });
 export type Identifier = z.infer<typeof Identifier>;
 
@@ -131,6 +141,8 @@ export const EventInput = z
     reason: Reason.optional(),
     facts: Facts.optional(),
     repeated: z.boolean().optional(),
+    /** Start a new journey for the customer even when one is open (a second, unrelated problem). */
+    newJourney: z.boolean().optional(),
     /**
      * Thread references (email Message-ID / In-Reply-To / References, chat conversation id,
      * call SID, reply token). One already seen routes the event to its journey; all are

@@ -1,9 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import { newId } from "@baton/core";
+import { newId, type Verification } from "@baton/core";
 import { migrate, type Migration } from "./sql-migrations";
 
-/** How an identifier came to be linked to its customer (the identity issue widens this). */
-export type Verification = "verified" | "asserted" | "claimed";
+export type { Verification };
+const STRENGTH: Record<Verification, number> = { claimed: 0, asserted: 1, verified: 2 };
 
 export interface IdentityLink {
   customerId: string;
@@ -34,6 +34,11 @@ const MIGRATIONS: readonly Migration[] = [
       customer_id TEXT,
       created_at TEXT NOT NULL
     )`,
+  ],
+  // v3: merges move a link to the surviving customer and remember where it came from.
+  [
+    `ALTER TABLE link ADD COLUMN merge_id TEXT`,
+    `ALTER TABLE link ADD COLUMN previous_customer_id TEXT`,
   ],
 ];
 
@@ -76,7 +81,19 @@ export class IdentityObject extends DurableObject<Env> {
     verification: Verification,
   ): IdentityLink & { created: boolean } {
     const existing = this.#read();
-    if (existing) return { ...toLink(existing), created: false };
+    if (existing) {
+      const stronger = STRENGTH[verification] > STRENGTH[existing.verification as Verification];
+      if (existing.customer_id === customerId && stronger) {
+        this.#sql.exec(
+          "UPDATE link SET verification = ?, source = ? WHERE singleton = 1",
+          verification,
+          source,
+        );
+        const upgraded = this.#read();
+        if (upgraded) return { ...toLink(upgraded), created: false };
+      }
+      return { ...toLink(existing), created: false };
+    }
     const id = customerId ?? newId("cus");
     this.#sql.exec(
       "INSERT INTO link (singleton, workspace, identifier, customer_id, source, verification, created_at) VALUES (1, ?, ?, ?, ?, ?, ?)",
@@ -90,6 +107,38 @@ export class IdentityObject extends DurableObject<Env> {
     const row = this.#read();
     if (!row) throw new Error("link row missing after insert");
     return { ...toLink(row), created: true };
+  }
+
+  /** Merge: moves the link from `from` to `to`, remembering `from` for an unmerge. */
+  relink(workspace: string, from: string, to: string, mergeId: string): IdentityLink | null {
+    const row = this.#read();
+    if (!row || row.workspace !== workspace) return null;
+    if (row.customer_id === from) {
+      this.#sql.exec(
+        "UPDATE link SET customer_id = ?, previous_customer_id = ?, merge_id = ? WHERE singleton = 1",
+        to,
+        from,
+        mergeId,
+      );
+    }
+    const after = this.#read();
+    return after ? toLink(after) : null;
+  }
+
+  /** Unmerge: puts the link back where the merge found it. */
+  unrelink(mergeId: string): void {
+    this.#sql.exec(
+      "UPDATE link SET customer_id = previous_customer_id, previous_customer_id = NULL, merge_id = NULL WHERE merge_id = ?",
+      mergeId,
+    );
+  }
+
+  /** Removes the link when it belongs to `customerId`. */
+  unlink(workspace: string, customerId: string): boolean {
+    const row = this.#read();
+    if (!row || row.workspace !== workspace || row.customer_id !== customerId) return false;
+    this.#sql.exec("DELETE FROM link WHERE singleton = 1");
+    return true;
   }
 
   /** The journey this thread reference belongs to, or null. */

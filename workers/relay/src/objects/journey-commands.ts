@@ -3,6 +3,7 @@ import {
   err,
   newId,
   ok,
+  redactText,
   type Actor,
   type EffortView,
   type Facts,
@@ -16,6 +17,16 @@ import type { JourneyCommand, JourneyError, NewEvent } from "./journey-types";
 import type { JourneyRecord } from "./journey-views";
 
 const SYSTEM: Actor = { kind: "system" };
+
+/**
+ * Redacts card numbers from free text before it reaches any table (DESIGN.md §7). The event
+ * row is redacted in #write; everything else that stores caller text goes through this.
+ */
+function clean(text: string): string;
+function clean(text: string | null | undefined): string | null;
+function clean(text: string | null | undefined): string | null {
+  return text === null || text === undefined ? null : redactText(text).text;
+}
 
 /** Shortens text for one-line summaries. */
 export function clip(text: string, max: number): string {
@@ -33,7 +44,7 @@ function applyReasonAndFacts(
   if (reason) {
     sql.exec(
       "UPDATE journey SET reason_text = coalesce(?, reason_text), reason_topic = coalesce(?, reason_topic), reason_at = ? WHERE singleton = 1",
-      reason.text ?? null,
+      clean(reason.text),
       reason.topic ?? null,
       now,
     );
@@ -44,7 +55,7 @@ function applyReasonAndFacts(
       sql.exec(
         "INSERT INTO facts (key, value, source, at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, source = excluded.source, at = excluded.at",
         key,
-        JSON.stringify(value),
+        JSON.stringify(typeof value === "string" ? clean(value) : value),
         source,
         now,
       );
@@ -65,9 +76,9 @@ export function planEvent(sql: SqlStorage, ev: NewEvent): WriteSpec {
   const fromCustomer = ev.direction === "inbound" && ev.actor.kind === "customer";
   const lastAction =
     ev.type === "action"
-      ? (ev.text ?? "action recorded")
+      ? (clean(ev.text) ?? "action recorded")
       : fromCompany && ev.text
-        ? `${ev.channel} reply: ${clip(ev.text, 120)}`
+        ? `${ev.channel} reply: ${clip(clean(ev.text), 120)}`
         : undefined;
   return {
     type: ev.type,
@@ -154,7 +165,7 @@ export function planCommand(
         text: cmd.action.text,
         data: cmd.action.data ?? null,
         occurredAt: cmd.action.occurredAt ?? null,
-        lastAction: cmd.action.text,
+        lastAction: clean(cmd.action.text),
       });
     case "status": {
       const { status, note, actor } = cmd.status;
@@ -162,7 +173,9 @@ export function planCommand(
         ...base,
         type: "status.changed",
         actor: actor ?? SYSTEM,
-        text: note ? `status ${j.status} → ${status}: ${note}` : `status ${j.status} → ${status}`,
+        text: note
+          ? `status ${j.status} → ${status}: ${clean(note)}`
+          : `status ${j.status} → ${status}`,
         data: { from: j.status, to: status },
         lastAction: actor?.kind === "customer" ? undefined : `status set to ${status}`,
         apply: (_s, now) => {
@@ -271,13 +284,13 @@ function planPromiseAdd(
     text: `promised: ${p.text} (due ${p.dueAt})`,
     data: { promiseId: id, dueAt: p.dueAt },
     occurredAt: null,
-    lastAction: `promised: ${clip(p.text, 120)}`,
+    lastAction: `promised: ${clip(clean(p.text), 120)}`,
     createdId: id,
     apply: (seq, now) => {
       sql.exec(
         "INSERT INTO promises (id, text, due_at, made_by, status, created_at, seq) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
         id,
-        p.text,
+        clean(p.text),
         p.dueAt,
         JSON.stringify(p.madeBy),
         now,
@@ -313,7 +326,7 @@ function planPromiseSettle(
         "UPDATE promises SET status = ?, settled_at = ?, note = ?, seq = ? WHERE id = ?",
         s.status,
         now,
-        s.note ?? null,
+        clean(s.note),
         seq,
         id,
       );
@@ -351,7 +364,7 @@ function planConstraintAdd(
       sql.exec(
         "INSERT INTO constraints (id, text, kind, time_window, channel, until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         id,
-        c.text,
+        clean(c.text),
         c.kind,
         c.window ? JSON.stringify(c.window) : null,
         c.channel ?? null,

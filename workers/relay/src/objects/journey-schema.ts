@@ -88,4 +88,6 @@ export const JOURNEY_MIGRATIONS: readonly Migration[] = [
   ],
   // v2: how many card numbers were redacted from each event, for PII audits.
   [`ALTER TABLE events ADD COLUMN redactions INTEGER NOT NULL DEFAULT 0`],
+  // v3: the sequence number last copied to the customer's journey card.
+  [`ALTER TABLE journey ADD COLUMN card_seq INTEGER NOT NULL DEFAULT 0`],
 ];

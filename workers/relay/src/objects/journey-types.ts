@@ -18,7 +18,7 @@ import type {
 /** Expected failures of the journey object; `toProblem` maps each to an HTTP problem. */
 export type JourneyError =
   | { code: "journey_not_found" }
-  | { code: "journey_resolved" }
+  | { code: "journey_resolved"; resolvedAt: string | null }
   | { code: "promise_not_found"; id: string }
   | { code: "promise_settled"; id: string; status: string }
   | { code: "constraint_not_found"; id: string }

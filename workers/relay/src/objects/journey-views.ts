@@ -32,6 +32,7 @@ export interface JourneyRecord {
   created_at: string;
   updated_at: string;
   resolved_at: string | null;
+  card_seq: number;
   [key: string]: SqlStorageValue;
 }
 

@@ -81,7 +81,7 @@ export class JourneyObject extends DurableObject<Env> {
     const replay = this.#replay(req.idempotency, current);
     if (replay) return replay;
     if (current?.status === "resolved" && req.whenResolved === "reject") {
-      return err({ code: "journey_resolved" });
+      return err({ code: "journey_resolved", resolvedAt: current.resolved_at });
     }
     const ev = req.event;
     const factError = this.#checkFacts(ev.facts);
@@ -90,7 +90,7 @@ export class JourneyObject extends DurableObject<Env> {
       if (!current) this.#init(req);
       return this.#write(req.idempotency, planEvent(this.#sql, ev));
     });
-    await armFlush(this.ctx.storage);
+    await this.#afterWrite(current?.status ?? null, outcome.context.status);
     return ok({ ...outcome, created: !current });
   }
 
@@ -111,7 +111,7 @@ export class JourneyObject extends DurableObject<Env> {
     const outcome = this.ctx.storage.transactionSync(() =>
       this.#write(req.idempotency, plan.value),
     );
-    await armFlush(this.ctx.storage);
+    await this.#afterWrite(current.status, outcome.context.status);
     return ok({ ...outcome, created: false });
   }
 
@@ -140,8 +140,61 @@ export class JourneyObject extends DurableObject<Env> {
     return outboxStatus(this.#sql);
   }
 
+  /** Moves the journey to another customer (merge) or back (unmerge). */
+  setCustomer(
+    workspace: string,
+    journeyId: string,
+    customerId: string,
+  ): Result<null, JourneyError> {
+    if (!this.#owned(workspace, journeyId)) return err({ code: "journey_not_found" });
+    this.#sql.exec(
+      "UPDATE journey SET customer_id = ?, card_seq = 0 WHERE singleton = 1",
+      customerId,
+    );
+    return ok(null);
+  }
+
   override async alarm(): Promise<void> {
     await flushOutbox(this.ctx.storage, this.env.DB);
+    await this.#pushCard();
+  }
+
+  /**
+   * After a write: arm the flush alarm, and when the status changed, refresh the customer's
+   * journey card at once (resolution reads it). Other changes reach the card with the alarm.
+   */
+  async #afterWrite(before: string | null, after: string): Promise<void> {
+    await armFlush(this.ctx.storage);
+    if (before !== after) await this.#pushCard();
+  }
+
+  /** Copies the journey's card to its customer; a failure is retried by the next alarm. */
+  async #pushCard(): Promise<void> {
+    const j = readJourney(this.#sql);
+    if (!j?.customer_id || j.card_seq >= j.seq) return;
+    const card = {
+      id: j.id,
+      status: j.status,
+      reasonText: j.reason_text,
+      reasonTopic: j.reason_topic,
+      seq: j.seq,
+      createdAt: j.created_at,
+      updatedAt: j.updated_at,
+      resolvedAt: j.resolved_at,
+    };
+    try {
+      const ns = this.env.CUSTOMER;
+      await ns.get(ns.idFromName(`${j.workspace}/${j.customer_id}`)).card(card);
+      this.#sql.exec(
+        "UPDATE journey SET card_seq = ? WHERE singleton = 1 AND card_seq < ?",
+        card.seq,
+        card.seq,
+      );
+    } catch (e) {
+      console.error(`journey card push failed: ${e instanceof Error ? e.message : String(e)}`);
+      if ((await this.ctx.storage.getAlarm()) === null)
+        await this.ctx.storage.setAlarm(Date.now() + 5_000);
+    }
   }
 
   #owned(workspace: string, journeyId: string): JourneyRecord | null {

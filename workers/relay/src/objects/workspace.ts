@@ -105,7 +105,10 @@ export class WorkspaceObject extends DurableObject<Env> {
     }
     const ws = this.#read();
     if (!ws) throw new Error("workspace row missing after upsert");
-    return { workspace: ws, created: !existing };
+    return {
+      workspace: { ...ws, settings: redactSettings(this.#settings(ws)) },
+      created: !existing,
+    };
   }
 
   get(): Result<WorkspaceView, WorkspaceError> {

@@ -1,0 +1,99 @@
+import { err, newId, ok, type Result } from "@baton/core";
+import type { CustomerObject } from "../objects/customer";
+import type { CustomerError } from "../objects/customer-types";
+import type { IdentityObject } from "../objects/identity";
+import type { JourneyObject } from "../objects/journey";
+import { rpc } from "../objects/rpc";
+import { customerStub, identityStub, journeyStub } from "./stubs";
+
+export interface MergeOutcome {
+  mergeId: string;
+  survivorId: string;
+  absorbedId: string;
+  identifiers: number;
+  journeys: number;
+}
+
+/**
+ * Merges `absorbedId` into `survivorId`. The steps are idempotent per merge id and ordered
+ * so that a failure midway leaves the absorbed customer redirecting to the survivor (nothing
+ * resolves to a half-merged customer); retrying the merge or undoing it completes the story.
+ */
+export async function mergeCustomers(
+  env: Env,
+  workspace: string,
+  survivorId: string,
+  absorbedId: string,
+  reason: string,
+  actor: unknown,
+): Promise<Result<MergeOutcome, CustomerError>> {
+  if (survivorId === absorbedId) return err({ code: "customer_not_found" });
+  const mergeId = newId("mrg");
+  const absorbed = customerStub(env, workspace, absorbedId);
+  const moved = rpc<CustomerObject["absorbInto"]>(
+    await absorbed.absorbInto(mergeId, survivorId, reason, actor),
+  );
+  if (!moved.ok) return moved;
+  const { identifiers, journeys } = moved.value;
+  await Promise.all(
+    identifiers.map(async (i) =>
+      rpc<IdentityObject["relink"]>(
+        await identityStub(env, workspace, i.key).relink(
+          workspace,
+          absorbedId,
+          survivorId,
+          mergeId,
+        ),
+      ),
+    ),
+  );
+  await Promise.all(
+    journeys.map(async (j) =>
+      rpc<JourneyObject["setCustomer"]>(
+        await journeyStub(env, workspace, j.id).setCustomer(workspace, j.id, survivorId),
+      ),
+    ),
+  );
+  await customerStub(env, workspace, survivorId).receive(
+    mergeId,
+    absorbedId,
+    moved.value,
+    reason,
+    actor,
+  );
+  return ok({
+    mergeId,
+    survivorId,
+    absorbedId,
+    identifiers: identifiers.length,
+    journeys: journeys.length,
+  });
+}
+
+/** Undoes a merge: exactly the identifiers and journeys it moved go back to the absorbed customer. */
+export async function unmergeCustomers(
+  env: Env,
+  workspace: string,
+  survivorId: string,
+  mergeId: string,
+): Promise<Result<{ mergeId: string; restoredCustomerId: string }, CustomerError>> {
+  const survivor = customerStub(env, workspace, survivorId);
+  const record = rpc<CustomerObject["merge"]>(await survivor.merge(mergeId));
+  if (!record || record.role !== "survivor") return err({ code: "merge_not_found", id: mergeId });
+  if (record.undoneAt) return err({ code: "merge_undone", id: mergeId });
+  const back = rpc<CustomerObject["giveBack"]>(await survivor.giveBack(mergeId));
+  if (!back.ok) return back;
+  const { absorbedId, identifiers, journeys } = back.value;
+  await Promise.all(
+    identifiers.map(async (k) => identityStub(env, workspace, k).unrelink(mergeId)),
+  );
+  await Promise.all(
+    journeys.map(async (id) =>
+      rpc<JourneyObject["setCustomer"]>(
+        await journeyStub(env, workspace, id).setCustomer(workspace, id, absorbedId),
+      ),
+    ),
+  );
+  await customerStub(env, workspace, absorbedId).restore(mergeId);
+  return ok({ mergeId, restoredCustomerId: absorbedId });
+}
