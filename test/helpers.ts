@@ -6,7 +6,14 @@ let counter = 0;
 
 /** A fresh workspace and a key with the given scopes, made through the admin API. */
 export async function workspace(
-  scopes: string[] = ["events:write", "journeys:read", "journeys:write", "context:read"],
+  scopes: string[] = [
+    "events:write",
+    "journeys:read",
+    "journeys:write",
+    "context:read",
+    "customers:read",
+    "customers:write",
+  ],
 ): Promise<{ ws: string; key: string }> {
   const ws = `ws-${Date.now().toString(36)}-${counter++}`;
   const created = await api("PUT", `/v1/admin/workspaces/${ws}`, { name: ws }, ADMIN);

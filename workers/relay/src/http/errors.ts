@@ -1,10 +1,33 @@
+import type { CustomerError } from "../objects/customer-types";
 import type { JourneyError } from "../objects/journey-types";
 import type { WorkspaceError } from "../objects/workspace";
 import { problem, ProblemError, type Problem } from "./problem";
 
 /** Maps every expected failure of the objects to its HTTP problem (exhaustive). */
-export function toProblem(e: JourneyError | WorkspaceError): Problem {
+export function toProblem(e: JourneyError | WorkspaceError | CustomerError): Problem {
   switch (e.code) {
+    case "customer_not_found":
+      return problem(404, e.code, "Customer not found");
+    case "customer_merged":
+      return problem(409, e.code, "Customer was merged", `this customer was merged into ${e.into}`, {
+        mergedInto: e.into,
+      });
+    case "merge_not_found":
+      return problem(404, e.code, "Merge not found", `no merge ${e.id} kept this customer`);
+    case "merge_undone":
+      return problem(409, e.code, "Merge already undone", `merge ${e.id} was undone`);
+    case "identifier_not_found":
+      return problem(404, e.code, "Identifier not linked", `${e.key} is not linked to this customer`);
+    case "verification_not_found":
+      return problem(404, e.code, "Verification not found", `no verification ${e.id}`);
+    case "verification_failed":
+      return problem(422, e.code, "Wrong code", `${e.attemptsLeft} attempts left`, {
+        attemptsLeft: e.attemptsLeft,
+      });
+    case "verification_expired":
+      return problem(410, e.code, "Code expired", "start a new verification");
+    case "pending_link_not_found":
+      return problem(404, e.code, "Pending link not found", `no pending link ${e.id}`);
     case "journey_not_found":
       return problem(404, e.code, "Journey not found");
     case "journey_resolved":
@@ -54,7 +77,7 @@ export function toProblem(e: JourneyError | WorkspaceError): Problem {
 
 /** Unwraps a Result or throws its problem. */
 export function unwrap<T>(
-  r: { ok: true; value: T } | { ok: false; error: JourneyError | WorkspaceError },
+  r: { ok: true; value: T } | { ok: false; error: JourneyError | WorkspaceError | CustomerError },
 ): T {
   if (r.ok) return r.value;
   throw new ProblemError(toProblem(r.error));

@@ -16,6 +16,8 @@ export const SCOPES = [
   "journeys:read",
   "journeys:write",
   "context:read",
+  "customers:read",
+  "customers:write",
   "admin",
 ] as const;
 export type Scope = (typeof SCOPES)[number];

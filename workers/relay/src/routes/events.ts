@@ -44,14 +44,24 @@ events.post("/", requireScope("events:write"), async (c) => {
   const idem = await idempotencyOf(c.req.header("idempotency-key"), idempotencyKey, rest);
   const ws = c.get("principal").workspace;
   const result = unwrap(await ingestEvent(c.env, ws, input, idem));
+  // A merely claimed identifier never yields the customer's context (DESIGN.md §2).
+  const unverified = result.verification === "claimed";
   const body = {
     journeyId: result.journeyId,
-    customerId: result.customerId,
+    customerId: unverified ? null : result.customerId,
     resolution: result.resolution,
     event: { seq: result.seq, id: result.eventId },
     replayed: result.replayed,
     created: result.created,
-    context: result.context,
+    verification: result.verification,
+    merges: result.merges,
+    pendingLinks: result.pendingLinks.map((p) => ({
+      id: p.id,
+      identifier: p.identifier,
+      status: p.status,
+    })),
+    context: unverified ? null : result.context,
+    ...(unverified ? { unverified: true } : {}),
   };
   return c.json(body, result.replayed ? 200 : 201);
 });
