@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { problem, problemResponse, ProblemError } from "./http/problem";
 import { admin, keys, settings } from "./routes/admin";
+import { chat } from "./routes/chat";
 import { customers } from "./routes/customers";
 import { events } from "./routes/events";
 import { hooks } from "./routes/hooks";
@@ -18,6 +19,7 @@ app.route("/v1/keys", keys);
 app.route("/v1/settings", settings);
 app.route("/v1/admin", admin);
 app.route("/hooks/:workspace", hooks);
+app.route("/chat/:workspace", chat);
 
 app.notFound((c) =>
   problemResponse(c, problem(404, "not_found", "No such route", `${c.req.method} ${c.req.path}`)),

@@ -1,0 +1,80 @@
+import type { WorkspaceSettings } from "@baton/core";
+import { verify } from "hono/jwt";
+
+/** Who a web chat user is, once their site proved it. */
+export interface ChatUser {
+  userId: string;
+  email: string | null;
+  name: string | null;
+  method: "hmac" | "jwt";
+}
+
+export type ChatIdentityError =
+  | { code: "chat_identity_not_configured" }
+  | { code: "invalid_user_hash" }
+  | { code: "invalid_token"; reason: string };
+
+const hex = (buf: ArrayBuffer) =>
+  [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** Hex HMAC-SHA256 of the user id with the workspace secret (the Intercom/Chatwoot scheme). */
+export async function userHash(secret: string, userId: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return hex(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(userId)));
+}
+
+function equal(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return d === 0;
+}
+
+/**
+ * Verifies a web chat user: either `userId` + `userHash` (hex HMAC-SHA256 of the id with the
+ * workspace's chatIdentitySecret, computed by the customer's own backend), or an HS256 JWT
+ * signed with the same secret (`sub` = user id; optional `email`, `name`; `exp` honoured).
+ * Returns null when the request carries no identity proof (an anonymous visitor).
+ */
+export async function verifyChatUser(
+  settings: WorkspaceSettings,
+  proof: { userId?: string | undefined; userHash?: string | undefined; token?: string | undefined },
+): Promise<{ ok: true; user: ChatUser | null } | { ok: false; error: ChatIdentityError }> {
+  if (proof.userHash === undefined && proof.token === undefined) return { ok: true, user: null };
+  const secret = settings.chatIdentitySecret;
+  if (!secret) return { ok: false, error: { code: "chat_identity_not_configured" } };
+  if (proof.token !== undefined) {
+    try {
+      const claims = await verify(proof.token, secret, "HS256");
+      const sub = claims.sub;
+      if (typeof sub !== "string" || sub.length === 0 || sub.length > 200) {
+        return { ok: false, error: { code: "invalid_token", reason: "sub must be the user id" } };
+      }
+      return {
+        ok: true,
+        user: {
+          userId: sub,
+          email: typeof claims.email === "string" ? claims.email : null,
+          name: typeof claims.name === "string" ? claims.name : null,
+          method: "jwt",
+        },
+      };
+    } catch (e) {
+      return {
+        ok: false,
+        error: { code: "invalid_token", reason: e instanceof Error ? e.name : "invalid" },
+      };
+    }
+  }
+  if (!proof.userId || !proof.userHash) return { ok: false, error: { code: "invalid_user_hash" } };
+  const expected = await userHash(secret, proof.userId);
+  if (!equal(expected, proof.userHash.toLowerCase()))
+    return { ok: false, error: { code: "invalid_user_hash" } };
+  return { ok: true, user: { userId: proof.userId, email: null, name: null, method: "hmac" } };
+}

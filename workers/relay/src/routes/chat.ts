@@ -1,0 +1,105 @@
+import { LIMITS, type Identifier } from "@baton/core";
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { z } from "zod";
+import type { AppEnv } from "../env";
+import { unwrap } from "../http/errors";
+import { fail } from "../http/problem";
+import { jsonBody } from "../http/validate";
+import { verifyChatUser } from "../identity/chat-identity";
+import { ingestEvent } from "../relay";
+import { workspaceSettings } from "../settings";
+import { WorkspaceIdPattern } from "./admin";
+
+/**
+ * Web chat, called from the customer's browser (no API key): a session start resolves the
+ * journey with the identity rules. The site proves who a logged-in user is with an HMAC of the
+ * user id or a signed JWT; an email typed into the chat is only ever a claim.
+ */
+export const chat = new Hono<AppEnv>();
+chat.use(
+  "*",
+  cors({ origin: "*", allowMethods: ["POST", "OPTIONS"], allowHeaders: ["content-type"] }),
+);
+
+const id = z.string().trim().min(8).max(LIMITS.labelChars).regex(/^\S+$/, "no whitespace");
+
+const SessionInput = z.strictObject({
+  /** A random id the widget keeps per browser (at least 8 characters). */
+  visitorId: id,
+  userId: z.string().trim().min(1).max(LIMITS.labelChars).optional(),
+  userHash: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, "hex HMAC-SHA256")
+    .optional(),
+  token: z.string().min(10).max(4096).optional(),
+  /** What the visitor typed: recorded as claimed, never trusted. */
+  email: z.string().trim().max(320).optional(),
+  name: z.string().trim().min(1).max(LIMITS.labelChars).optional(),
+  text: z.string().max(LIMITS.textChars).optional(),
+});
+
+chat.post("/sessions", async (c) => {
+  const ws = c.req.param("workspace") ?? "";
+  const settings = WorkspaceIdPattern.test(ws) ? await workspaceSettings(c.env, ws) : null;
+  if (!settings) fail(404, "workspace_not_found", "Workspace not found");
+  const input = await jsonBody(c, SessionInput);
+  const proof = await verifyChatUser(settings, input);
+  if (!proof.ok) {
+    const status = proof.error.code === "chat_identity_not_configured" ? 422 : 401;
+    fail(
+      status,
+      proof.error.code,
+      "Chat identity not accepted",
+      "reason" in proof.error ? proof.error.reason : undefined,
+    );
+  }
+  const user = proof.user;
+  const identifiers: Identifier[] = [
+    { type: "chat", value: input.visitorId, verification: "asserted" },
+  ];
+  if (user) identifiers.unshift({ type: "user", value: user.userId, verification: "verified" });
+  if (user?.email) identifiers.push({ type: "email", value: user.email, verification: "verified" });
+  if (input.email) identifiers.push({ type: "email", value: input.email, verification: "claimed" });
+  const result = unwrap(
+    await ingestEvent(
+      c.env,
+      ws,
+      {
+        identifiers,
+        channel: "chat",
+        direction: "inbound",
+        actor: {
+          kind: "customer",
+          ...((input.name ?? user?.name) ? { name: input.name ?? user?.name ?? undefined } : {}),
+        },
+        type: input.text ? "message" : "custom",
+        ...(input.text ? { text: input.text } : { data: { chat: "session_started" } }),
+      },
+      undefined,
+      { source: user ? `chat:${user.method}` : "chat" },
+    ),
+  );
+  const trusted = result.verification !== "claimed";
+  return c.json(
+    {
+      journeyId: result.journeyId,
+      verified: user !== null,
+      identity: result.verification,
+      pendingLinks: result.pendingLinks.length,
+      // The visitor sees the conversation's messages, never internal notes or other context.
+      messages: trusted
+        ? result.context.history.recent
+            .filter((e) => e.type === "message" && e.text !== null && e.direction !== "internal")
+            .map((e) => ({
+              seq: e.seq,
+              direction: e.direction,
+              channel: e.channel,
+              text: e.text,
+              at: e.occurredAt,
+            }))
+        : [],
+    },
+    201,
+  );
+});
