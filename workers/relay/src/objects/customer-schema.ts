@@ -63,4 +63,9 @@ export const CUSTOMER_MIGRATIONS: readonly Migration[] = [
       confirmed_at TEXT
     )`,
   ],
+  // v2: the call-start brief data per journey card, and the brief version pushed to identities.
+  [
+    `ALTER TABLE journeys ADD COLUMN brief TEXT`,
+    `ALTER TABLE customer ADD COLUMN brief_version INTEGER NOT NULL DEFAULT 0`,
+  ],
 ];

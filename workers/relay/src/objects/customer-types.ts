@@ -20,6 +20,15 @@ export interface JourneyCard {
   createdAt: string;
   updatedAt: string;
   resolvedAt: string | null;
+  /** What the call-start brief needs, so a caller's number answers in one object hop. */
+  brief?: CardBrief | null | undefined;
+}
+
+export interface CardBrief {
+  owner: { id: string; name: string | null; team: string | null; kind: string } | null;
+  lastAction: { text: string; at: string; actorName: string | null } | null;
+  promise: { text: string; dueAt: string; status: string; madeByName: string | null } | null;
+  constraints: string[];
 }
 
 export interface MergeView {

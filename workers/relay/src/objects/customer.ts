@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { err, newId, ok, type Result, type Verification } from "@baton/core";
 import { CUSTOMER_MIGRATIONS } from "./customer-schema";
 import type {
+  CardBrief,
   CustomerError,
   CustomerView,
   JourneyCard,
@@ -13,6 +14,7 @@ import type {
   ResolveRequest,
 } from "./customer-types";
 import { migrate } from "./sql-migrations";
+import { callBrief, type CallBrief } from "./call-brief";
 import { checkCode, startCode, type CodeIssued } from "./customer-verify";
 
 const STRENGTH: Record<Verification, number> = { claimed: 0, asserted: 1, verified: 2 };
@@ -82,14 +84,30 @@ export class CustomerObject extends DurableObject<Env> {
     };
   }
 
-  /** Refreshes a journey card; an older sequence number never overwrites a newer one. */
-  card(card: JourneyCard): void {
+  /**
+   * Refreshes a journey card (an older sequence number never overwrites a newer one), then
+   * pushes the customer's call brief to every identifier's object.
+   */
+  async card(card: JourneyCard): Promise<void> {
+    this.#storeCard(card);
+    await this.#pushBriefs();
+  }
+
+  /** The call brief as it stands (fallback when an identity object holds none yet). */
+  brief(workspace: string): CallBrief | null {
+    const row = this.#row();
+    if (!row || row.workspace !== workspace) return null;
+    if (row.merged_into) return null;
+    return callBrief(row.id, this.#cardsWithBrief());
+  }
+
+  #storeCard(card: JourneyCard): void {
     this.#sql.exec(
-      `INSERT INTO journeys (id, status, reason_text, reason_topic, seq, created_at, updated_at, resolved_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO journeys (id, status, reason_text, reason_topic, seq, created_at, updated_at, resolved_at, brief)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason_text = excluded.reason_text,
          reason_topic = excluded.reason_topic, seq = excluded.seq, updated_at = excluded.updated_at,
-         resolved_at = excluded.resolved_at
+         resolved_at = excluded.resolved_at, brief = coalesce(excluded.brief, journeys.brief)
        WHERE excluded.seq >= journeys.seq`,
       card.id,
       card.status,
@@ -99,7 +117,45 @@ export class CustomerObject extends DurableObject<Env> {
       card.createdAt,
       card.updatedAt,
       card.resolvedAt,
+      card.brief ? JSON.stringify(card.brief) : null,
     );
+  }
+
+  /**
+   * Pushes the call brief to the identity object of each identifier, with a version number so
+   * a late push never overwrites a newer brief. Failures are logged: the next card push
+   * repairs them, and a lookup that finds no brief asks this object instead.
+   */
+  async #pushBriefs(): Promise<void> {
+    const row = this.#row();
+    if (!row) return;
+    const brief = row.merged_into ? null : callBrief(row.id, this.#cardsWithBrief());
+    this.#sql.exec("UPDATE customer SET brief_version = brief_version + 1 WHERE singleton = 1");
+    const version = this.#sql
+      .exec<{ v: number }>("SELECT brief_version AS v FROM customer")
+      .one().v;
+    const ns = this.env.IDENTITY;
+    const keys = this.#identifiers().map((i) => i.key);
+    const results = await Promise.allSettled(
+      keys.map(async (k) =>
+        ns
+          .get(ns.idFromName(`${row.workspace}/${k}`))
+          .setBrief(row.workspace, row.id, version, brief),
+      ),
+    );
+    const failed = results.filter((r) => r.status === "rejected").length;
+    if (failed > 0)
+      console.error(`call brief push failed for ${failed} of ${keys.length} identifiers`);
+  }
+
+  #cardsWithBrief(): (JourneyCard & { brief: CardBrief | null })[] {
+    const briefs = new Map(
+      this.#sql
+        .exec<{ id: string; brief: string | null }>("SELECT id, brief FROM journeys")
+        .toArray()
+        .map((r) => [r.id, r.brief ? (JSON.parse(r.brief) as CardBrief) : null]),
+    );
+    return this.#cards().map((c) => ({ ...c, brief: briefs.get(c.id) ?? null }));
   }
 
   /** Marks a journey resolved when its card was stale (the journey object said so). */
@@ -234,29 +290,32 @@ export class CustomerObject extends DurableObject<Env> {
   }
 
   /** Survivor side: takes the absorbed customer's identifiers and journeys, tagged with the merge. */
-  receive(
+  async receive(
     mergeId: string,
     absorbedId: string,
     moved: MergeMoved,
     reason: string,
     actor: unknown,
-  ): void {
+  ): Promise<void> {
     this.#recordMerge(mergeId, "survivor", absorbedId, reason, actor);
     for (const i of moved.identifiers) this.#addIdentifier(i, mergeId);
     for (const j of moved.journeys) {
-      this.card(j);
+      this.#storeCard(j);
       this.#sql.exec(
         "UPDATE journeys SET merge_id = ? WHERE id = ? AND merge_id IS NULL",
         mergeId,
         j.id,
       );
     }
+    await this.#pushBriefs();
   }
 
   /** Survivor side of an unmerge: gives back exactly what the merge brought in. */
-  giveBack(
+  async giveBack(
     mergeId: string,
-  ): Result<{ absorbedId: string; journeys: string[]; identifiers: string[] }, CustomerError> {
+  ): Promise<
+    Result<{ absorbedId: string; journeys: string[]; identifiers: string[] }, CustomerError>
+  > {
     const m = this.#merges().find((x) => x.id === mergeId && x.role === "survivor");
     if (!m) return err({ code: "merge_not_found", id: mergeId });
     const journeys = this.#sql
@@ -274,11 +333,12 @@ export class CustomerObject extends DurableObject<Env> {
       new Date().toISOString(),
       mergeId,
     );
+    await this.#pushBriefs();
     return ok({ absorbedId: m.otherCustomerId, journeys, identifiers });
   }
 
   /** Absorbed side of an unmerge: resolves again on its own. */
-  restore(mergeId: string): void {
+  async restore(mergeId: string): Promise<void> {
     this.#sql.exec(
       "UPDATE customer SET merged_into = NULL, merged_by = NULL WHERE merged_by = ?",
       mergeId,
@@ -288,6 +348,7 @@ export class CustomerObject extends DurableObject<Env> {
       new Date().toISOString(),
       mergeId,
     );
+    await this.#pushBriefs();
   }
 
   /** The merge record, to check it before undoing it. */

@@ -40,6 +40,16 @@ const MIGRATIONS: readonly Migration[] = [
     `ALTER TABLE link ADD COLUMN merge_id TEXT`,
     `ALTER TABLE link ADD COLUMN previous_customer_id TEXT`,
   ],
+  // v4: the linked customer's call brief, pushed whenever one of its journey cards changes.
+  [
+    `CREATE TABLE brief (
+      singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+      customer_id TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      brief TEXT,
+      updated_at TEXT NOT NULL
+    )`,
+  ],
 ];
 
 /** The journey a thread reference belongs to. */
@@ -107,6 +117,48 @@ export class IdentityObject extends DurableObject<Env> {
     const row = this.#read();
     if (!row) throw new Error("link row missing after insert");
     return { ...toLink(row), created: true };
+  }
+
+  /**
+   * Stores the customer's call brief (v4) unless a newer version is already here, and only
+   * for the customer this identifier is linked to (a stale push after a merge is ignored).
+   */
+  setBrief(workspace: string, customerId: string, version: number, brief: unknown): boolean {
+    const link = this.#read();
+    if (!link || link.workspace !== workspace || link.customer_id !== customerId) return false;
+    const current = this.#sql
+      .exec<{ customer_id: string; version: number }>(
+        "SELECT customer_id, version FROM brief WHERE singleton = 1",
+      )
+      .toArray()[0];
+    if (current && current.customer_id === customerId && current.version >= version) return false;
+    this.#sql.exec(
+      "INSERT OR REPLACE INTO brief (singleton, customer_id, version, brief, updated_at) VALUES (1, ?, ?, ?, ?)",
+      customerId,
+      version,
+      brief === null ? null : JSON.stringify(brief),
+      new Date().toISOString(),
+    );
+    return true;
+  }
+
+  /**
+   * One hop for call start: the link and the linked customer's brief (null when none was
+   * pushed yet, or it belongs to a customer this identifier no longer points to).
+   */
+  context(workspace: string): { link: IdentityLink; brief: unknown } | null {
+    const link = this.#read();
+    if (!link || link.workspace !== workspace) return null;
+    const row = this.#sql
+      .exec<{ customer_id: string; brief: string | null }>(
+        "SELECT customer_id, brief FROM brief WHERE singleton = 1",
+      )
+      .toArray()[0];
+    const brief =
+      row && row.customer_id === link.customer_id && row.brief
+        ? (JSON.parse(row.brief) as unknown)
+        : null;
+    return { link: toLink(link), brief };
   }
 
   /** Merge: moves the link from `from` to `to`, remembering `from` for an unmerge. */

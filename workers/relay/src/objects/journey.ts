@@ -33,6 +33,8 @@ import {
 } from "./journey-views";
 import { planCommand, planEvent } from "./journey-commands";
 import { migrate } from "./sql-migrations";
+import { cardBrief } from "./card-brief";
+import type { JourneyCard } from "./customer-types";
 
 /** A new contact is counted when the customer comes back after this long, or on another channel. */
 const CONTACT_GAP_MS = 30 * 60 * 1000;
@@ -172,7 +174,7 @@ export class JourneyObject extends DurableObject<Env> {
   async #pushCard(): Promise<void> {
     const j = readJourney(this.#sql);
     if (!j?.customer_id || j.card_seq >= j.seq) return;
-    const card = {
+    const card: JourneyCard = {
       id: j.id,
       status: j.status,
       reasonText: j.reason_text,
@@ -181,6 +183,7 @@ export class JourneyObject extends DurableObject<Env> {
       createdAt: j.created_at,
       updatedAt: j.updated_at,
       resolvedAt: j.resolved_at,
+      brief: cardBrief(buildContext(this.#sql, j)),
     };
     try {
       const ns = this.env.CUSTOMER;

@@ -1,0 +1,75 @@
+import type { CardBrief, JourneyCard } from "./customer-types";
+
+/**
+ * The call-start brief: what an IVR needs the moment a call arrives, precomputed whenever a
+ * journey card changes and kept on each identifier's object (one hop from a caller's number).
+ */
+export interface CallBrief {
+  match: "single" | "multiple" | "none";
+  journeyId: string | null;
+  customerId: string | null;
+  openJourneys: number;
+  journeys: {
+    id: string;
+    reasonText: string | null;
+    reasonTopic: string | null;
+    status: string;
+    updatedAt: string;
+  }[];
+  reason: { text: string | null; topic: string | null } | null;
+  lastAction: CardBrief["lastAction"];
+  promise: CardBrief["promise"];
+  owner: CardBrief["owner"];
+  constraints: string[];
+  updatedAt: string;
+  seq: number;
+}
+
+/** The brief for a customer from its journey cards (most recently active first). */
+export function callBrief(
+  customerId: string,
+  cards: (JourneyCard & { brief: CardBrief | null })[],
+): CallBrief {
+  const open = cards.filter((c) => c.status !== "resolved");
+  const primary = open[0] ?? cards[0];
+  if (!primary) {
+    return {
+      match: "none",
+      journeyId: null,
+      customerId,
+      openJourneys: 0,
+      journeys: [],
+      reason: null,
+      lastAction: null,
+      promise: null,
+      owner: null,
+      constraints: [],
+      updatedAt: new Date(0).toISOString(),
+      seq: 0,
+    };
+  }
+  const list = (open.length > 0 ? open : cards).slice(0, 3);
+  return {
+    match: open.length > 1 ? "multiple" : "single",
+    journeyId: primary.id,
+    customerId,
+    openJourneys: open.length,
+    journeys: list.map((c) => ({
+      id: c.id,
+      reasonText: c.reasonText,
+      reasonTopic: c.reasonTopic,
+      status: c.status,
+      updatedAt: c.updatedAt,
+    })),
+    reason:
+      primary.reasonText !== null || primary.reasonTopic !== null
+        ? { text: primary.reasonText, topic: primary.reasonTopic }
+        : null,
+    lastAction: primary.brief?.lastAction ?? null,
+    promise: primary.brief?.promise ?? null,
+    owner: primary.brief?.owner ?? null,
+    constraints: primary.brief?.constraints ?? [],
+    updatedAt: primary.updatedAt,
+    seq: primary.seq,
+  };
+}
