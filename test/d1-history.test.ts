@@ -216,3 +216,44 @@ describe("D1 history", () => {
     expect(page2.body.nextCursor).toBeNull();
   });
 });
+
+describe("a record D1 keeps refusing", () => {
+  it("is isolated and set aside, so the records behind it still reach D1, and nothing is lost", async () => {
+    const { ws, key } = await workspace();
+    const first = await api("POST", "/v1/events", smsFrom("+14155550190", "first"), key);
+    const id = first.body.journeyId as string;
+    const stub = env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${id}`));
+    // A record D1 can never accept (NOT NULL violation), queued ahead of the good ones.
+    await runInDurableObject(stub, (_o, state) => {
+      const sql = state.storage.sql;
+      const good = sql.exec<{ id: number; record: string }>("SELECT id, record FROM outbox").one();
+      const bad = JSON.parse(good.record) as OutboxRecord;
+      (bad.event as unknown as Record<string, unknown>).type = null;
+      bad.event.seq = 999;
+      sql.exec("UPDATE outbox SET id = 1000 + id");
+      sql.exec("INSERT INTO outbox (id, record) VALUES (1, ?)", JSON.stringify(bad));
+    });
+    await api(
+      "POST",
+      "/v1/events",
+      {
+        journeyId: id,
+        channel: "sms",
+        direction: "inbound",
+        actor: { kind: "customer" },
+        text: "second",
+      },
+      key,
+    );
+    for (let i = 0; i < 12 && (await outbox(ws, id)).pending > 0; i++) await flushJourney(ws, id);
+    const status = await outbox(ws, id);
+    expect(status).toMatchObject({ pending: 0, dead: 1 });
+    const rows = await env.DB.prepare("SELECT seq FROM events WHERE workspace_id = ? ORDER BY seq")
+      .bind(ws)
+      .all();
+    expect(rows.results).toEqual([{ seq: 1 }, { seq: 2 }]);
+    // The set-aside record is still stored and can be replayed once the cause is fixed.
+    expect(await stub.replayOutbox()).toBe(1);
+    expect((await outbox(ws, id)).pending).toBe(1);
+  });
+});

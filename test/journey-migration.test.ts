@@ -21,6 +21,7 @@ describe("journey object schema migrations", () => {
       const sql = state.storage.sql;
       sql.exec("ALTER TABLE events DROP COLUMN redactions");
       sql.exec("ALTER TABLE journey DROP COLUMN card_seq");
+      sql.exec("DROP TABLE outbox_dead");
       sql.exec("UPDATE _schema SET version = 1");
       const cols = sql
         .exec<{ name: string }>("SELECT name FROM pragma_table_info('events')")

@@ -8,11 +8,18 @@ export const FLUSH_BATCH = 50;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
 
+/** After this many failed flushes in a row, records are sent one at a time to find a bad one. */
+const ISOLATE_AFTER = 3;
+/** A record that fails alone this many times is set aside in outbox_dead (kept, replayable). */
+const DEAD_AFTER = 8;
+
 export interface OutboxStatus {
   pending: number;
   failures: number;
   nextAt: number | null;
   lastError: string | null;
+  /** Records D1 refused repeatedly on their own; see replayDead(). */
+  dead: number;
 }
 
 /** Backlog and health of the outbox. */
@@ -23,7 +30,22 @@ export function outboxStatus(sql: SqlStorage): OutboxStatus {
       "SELECT failures, next_at, last_error FROM outbox_state WHERE singleton = 1",
     )
     .one();
-  return { pending, failures: state.failures, nextAt: state.next_at, lastError: state.last_error };
+  const dead = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox_dead").one().n;
+  return {
+    pending,
+    failures: state.failures,
+    nextAt: state.next_at,
+    lastError: state.last_error,
+    dead,
+  };
+}
+
+/** Moves set-aside records back into the outbox (after the cause was fixed); returns how many. */
+export function replayDead(sql: SqlStorage): number {
+  const n = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox_dead").one().n;
+  sql.exec("INSERT INTO outbox (record) SELECT record FROM outbox_dead ORDER BY id");
+  sql.exec("DELETE FROM outbox_dead");
+  return n;
 }
 
 /** Makes sure an alarm will flush the outbox; leaves an earlier or backoff alarm alone. */
@@ -40,14 +62,21 @@ export function backoffMs(failures: number, random: number = Math.random()): num
 /**
  * Sends the oldest outbox records to D1 and deletes them only after D1 accepted the batch.
  * A failure keeps every record and re-arms the alarm with backoff; a flush that ran twice
- * (alarms are at-least-once) is harmless because the D1 writes are idempotent.
+ * (alarms are at-least-once) is harmless because the D1 writes are idempotent. After
+ * ISOLATE_AFTER failures records go one at a time, and one that fails alone DEAD_AFTER times
+ * is moved to outbox_dead (still stored, replayable) so it stops blocking the journey.
  */
 export async function flushOutbox(storage: DurableObjectStorage, db: D1Database): Promise<void> {
   const sql = storage.sql;
+  const prior = sql
+    .exec<{ failures: number }>("SELECT failures FROM outbox_state WHERE singleton = 1")
+    .one().failures;
+  // After repeated failures, flush one record at a time so one bad record cannot block the rest.
+  const limit = prior >= ISOLATE_AFTER ? 1 : FLUSH_BATCH;
   const rows = sql
     .exec<{ id: number; record: string }>(
       "SELECT id, record FROM outbox ORDER BY id LIMIT ?",
-      FLUSH_BATCH,
+      limit,
     )
     .toArray();
   const last = rows.at(-1);
@@ -58,11 +87,30 @@ export async function flushOutbox(storage: DurableObjectStorage, db: D1Database)
       rows.map((r) => JSON.parse(r.record) as OutboxRecord),
     );
   } catch (e) {
-    const failures =
-      sql.exec<{ failures: number }>("SELECT failures FROM outbox_state WHERE singleton = 1").one()
-        .failures + 1;
-    const nextAt = Date.now() + backoffMs(failures);
+    const failures = prior + 1;
     const message = e instanceof Error ? e.message : String(e);
+    if (rows.length === 1 && failures >= DEAD_AFTER) {
+      storage.transactionSync(() => {
+        sql.exec(
+          "INSERT INTO outbox_dead (id, record, error, failed_at) VALUES (?, ?, ?, ?)",
+          last.id,
+          last.record,
+          message.slice(0, 500),
+          new Date().toISOString(),
+        );
+        sql.exec("DELETE FROM outbox WHERE id = ?", last.id);
+        // Keep isolating: the next record gets its own chances before batching resumes.
+        sql.exec(
+          "UPDATE outbox_state SET failures = ?, last_error = ? WHERE singleton = 1",
+          ISOLATE_AFTER,
+          message.slice(0, 500),
+        );
+      });
+      console.error(`outbox record ${last.id} set aside after ${failures} failures: ${message}`);
+      await storage.setAlarm(Date.now() + backoffMs(1));
+      return;
+    }
+    const nextAt = Date.now() + backoffMs(failures);
     sql.exec(
       "UPDATE outbox_state SET failures = ?, next_at = ?, last_error = ? WHERE singleton = 1",
       failures,

@@ -90,4 +90,13 @@ export const JOURNEY_MIGRATIONS: readonly Migration[] = [
   [`ALTER TABLE events ADD COLUMN redactions INTEGER NOT NULL DEFAULT 0`],
   // v3: the sequence number last copied to the customer's journey card.
   [`ALTER TABLE journey ADD COLUMN card_seq INTEGER NOT NULL DEFAULT 0`],
+  // v4: records D1 kept refusing on their own, set aside so they stop blocking the rest.
+  [
+    `CREATE TABLE outbox_dead (
+      id INTEGER PRIMARY KEY,
+      record TEXT NOT NULL,
+      error TEXT NOT NULL,
+      failed_at TEXT NOT NULL
+    )`,
+  ],
 ];

@@ -12,7 +12,13 @@ import {
   type Result,
 } from "@baton/core";
 import type { OutboxRecord } from "@baton/db";
-import { armFlush, flushOutbox, outboxStatus, type OutboxStatus } from "./journey-outbox";
+import {
+  armFlush,
+  flushOutbox,
+  outboxStatus,
+  replayDead,
+  type OutboxStatus,
+} from "./journey-outbox";
 import { JOURNEY_MIGRATIONS } from "./journey-schema";
 import type {
   CommandRequest,
@@ -140,6 +146,13 @@ export class JourneyObject extends DurableObject<Env> {
   /** Outbox backlog and flush health, for operators and tests. */
   outbox(): OutboxStatus {
     return outboxStatus(this.#sql);
+  }
+
+  /** Puts set-aside outbox records back in line and arms the flush. */
+  async replayOutbox(): Promise<number> {
+    const n = replayDead(this.#sql);
+    if (n > 0) await armFlush(this.ctx.storage);
+    return n;
   }
 
   /** Moves the journey to another customer (merge) or back (unmerge). */
