@@ -67,12 +67,24 @@ describe("API keys on the public API", () => {
     await expectNothingStoredFor(key, phone);
   });
 
-  it("a non-Bearer Authorization header is a 401 unauthenticated", async () => {
+  it("an Authorization scheme other than Bearer or Basic is a 401 unauthenticated", async () => {
     const { key } = await workspace();
     const res = await api("GET", "/v1/journeys", undefined, undefined, {
-      authorization: `Basic ${btoa(`user:${key}`)}`,
+      authorization: `Token ${key}`,
     });
     expectUnauthorized(res, "unauthenticated");
+  });
+
+  it("HTTP Basic with the API key as password works (for URL-only platforms such as Twilio Studio)", async () => {
+    const { key } = await workspace();
+    const ok = await api("GET", "/v1/journeys", undefined, undefined, {
+      authorization: `Basic ${btoa(`baton:${key}`)}`,
+    });
+    expect(ok.status).toBe(200);
+    const bad = await api("GET", "/v1/journeys", undefined, undefined, {
+      authorization: `Basic ${btoa(`baton:${key.slice(0, -1)}${key.endsWith("x") ? "y" : "x"}`)}`,
+    });
+    expectUnauthorized(bad, "invalid_api_key");
   });
 
   it("a malformed key is a 401 invalid_api_key", async () => {

@@ -1,2 +1,3 @@
 // Provider adapters: verify + parse into one canonical event. Each provider exports from here.
-export {};
+export * from "./email";
+export * from "./twilio";

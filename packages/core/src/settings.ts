@@ -1,6 +1,50 @@
 import { z } from "zod";
+import { TimeZone } from "./time";
 
 const secret = z.string().min(8).max(512);
+
+/**
+ * A reply template: plain text with `{name}` placeholders from `allowed`. Unknown
+ * placeholders are rejected here, so a typo surfaces at PATCH time, not in a customer's SMS.
+ */
+function template(allowed: readonly string[], max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((t) => [...t.matchAll(/\{([^{}]*)\}/g)].every((m) => allowed.includes(m[1] ?? "")), {
+      message: `placeholders allowed: ${allowed.map((a) => `{${a}}`).join(", ")}`,
+    });
+}
+
+/** How the Voice webhook greets a caller and routes the call (docs/channels/twilio.md). */
+export const TwilioVoiceSettings = z
+  .strictObject({
+    /** `enqueue`: <Enqueue> (a TaskRouter Task when workflowSid is set); `dial`: <Dial> dialTo. */
+    mode: z.enum(["enqueue", "dial"]).default("enqueue"),
+    /** Queue for calls whose journey has no owner (and for `dial` when dialTo needs an owner). */
+    defaultQueue: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, "1–64 letters, digits, space, _ . -")
+      .default("support"),
+    /** TaskRouter workflow: when set, <Enqueue> carries a <Task> with the context attributes. */
+    workflowSid: z
+      .string()
+      .regex(/^WW[0-9a-f]{32}$/, "a TaskRouter workflow SID (WW…)")
+      .optional(),
+    /** `dial` mode target: an E.164 number, `client:{ownerId}` or a `sip:` URI. */
+    dialTo: template(["ownerId"], 200).optional(),
+    /** Spoken first; {owner}, {team}, {reason} fall back to neutral words when unknown. */
+    greeting: template(["owner", "team", "reason"], 500).default(
+      "Thanks for calling. Connecting you to {owner} about {reason}.",
+    ),
+  })
+  .refine((v) => v.mode !== "dial" || v.dialTo !== undefined, {
+    message: "dial mode needs dialTo",
+    path: ["dialTo"],
+  });
+export type TwilioVoiceSettings = z.output<typeof TwilioVoiceSettings>;
 
 /**
  * Per-workspace settings. Secrets are write-only through the API: reads show whether each is
@@ -16,6 +60,15 @@ export const WorkspaceSettings = z.strictObject({
   reopenWindowHours: z.number().int().min(0).max(2160).default(72),
   /** Treat Gmail addresses that differ only in dots or +tags as one address. */
   gmailDots: z.boolean().default(false),
+  /** Call start: where calls go without an owner, how times are spoken, the lookup budget. */
+  ivr: z
+    .strictObject({
+      defaultQueue: z.string().trim().min(1).max(64).default("general"),
+      timeZone: TimeZone.default("UTC"),
+      /** Answer with match=none and the default queue rather than take longer than this. */
+      budgetMs: z.number().int().min(50).max(5000).default(800),
+    })
+    .default({ defaultQueue: "general", timeZone: "UTC", budgetMs: 800 }),
   /** Secret for web chat identity: HMAC-SHA256 of the user id, or HS256 JWTs. */
   chatIdentitySecret: secret.optional(),
   /** The public base URL providers call (for signature checks behind proxies), no trailing slash. */
@@ -25,7 +78,14 @@ export const WorkspaceSettings = z.strictObject({
     .optional(),
   providers: z
     .strictObject({
-      twilio: z.strictObject({ authToken: secret }).optional(),
+      twilio: z
+        .strictObject({
+          authToken: secret,
+          /** SMS auto-reply; absent = no reply. {owner}, {team}, {due} as in the voice greeting. */
+          smsAck: template(["owner", "team", "due"], 640).optional(),
+          voice: TwilioVoiceSettings.optional(),
+        })
+        .optional(),
       postmark: z
         .strictObject({ username: z.string().min(1).max(200), password: secret })
         .optional(),
@@ -43,6 +103,7 @@ export const WorkspaceSettingsPatch = z.strictObject({
   defaultRegion: WorkspaceSettings.shape.defaultRegion.unwrap().optional(),
   reopenWindowHours: WorkspaceSettings.shape.reopenWindowHours.unwrap().optional(),
   gmailDots: z.boolean().optional(),
+  ivr: WorkspaceSettings.shape.ivr.unwrap().optional(),
   chatIdentitySecret: secret.nullable().optional(),
   publicBaseUrl: WorkspaceSettings.shape.publicBaseUrl.unwrap().nullable().optional(),
   providers: z
@@ -92,13 +153,18 @@ export function applySettingsPatch(
   return WorkspaceSettings.parse(next);
 }
 
-/** Settings as the API shows them: secrets replaced by `true` when set. */
+/** Provider fields that are secrets; every other provider field is shown as set. */
+const SECRET_FIELDS = new Set(["authToken", "password", "signingKey"]);
+
+/** Settings as the API shows them: secrets replaced by "(set)" when set. */
 export function redactSettings(s: WorkspaceSettings): Record<string, unknown> {
   const providers: Record<string, unknown> = {};
   for (const [name, cfg] of Object.entries(s.providers)) {
     if (!cfg) continue;
     const shown: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(cfg)) shown[k] = k === "username" ? v : v ? "(set)" : null;
+    for (const [k, v] of Object.entries(cfg)) {
+      shown[k] = SECRET_FIELDS.has(k) ? (v ? "(set)" : null) : v;
+    }
     providers[name] = shown;
   }
   return {

@@ -1,4 +1,5 @@
 import { app } from "./app";
+import { handleEmail, type InboundEmailMessage } from "./email";
 
 export { CustomerObject } from "./objects/customer";
 export { IdentityObject } from "./objects/identity";
@@ -7,4 +8,7 @@ export { WorkspaceObject } from "./objects/workspace";
 
 export default {
   fetch: app.fetch,
+  // Cloudflare Email Routing (catch-all → this Worker); see docs/channels/email.md.
+  // Typed with the subset the handler reads, so tests can pass a plain object.
+  email: (message: InboundEmailMessage, env: Env) => handleEmail(message, env),
 } satisfies ExportedHandler<Env>;

@@ -57,9 +57,23 @@ async function verify(env: Env, token: string): Promise<Principal | null> {
   return principal;
 }
 
+/**
+ * The API key from `Authorization: Bearer <key>`, or from HTTP Basic with the key as the
+ * password (for platforms that can only put credentials in the URL, such as Twilio Studio's
+ * HTTP Request widget: https://baton:<key>@host/…).
+ */
 function bearer(header: string | undefined): string | null {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
-  return m?.[1] ?? null;
+  if (m?.[1]) return m[1];
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? "");
+  if (!basic?.[1]) return null;
+  try {
+    const decoded = atob(basic[1]);
+    const colon = decoded.indexOf(":");
+    return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Requires a live API key carrying `scope` (or `admin`). 401 without one, 403 without the scope. */

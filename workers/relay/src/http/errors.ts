@@ -9,15 +9,26 @@ export function toProblem(e: JourneyError | WorkspaceError | CustomerError): Pro
     case "customer_not_found":
       return problem(404, e.code, "Customer not found");
     case "customer_merged":
-      return problem(409, e.code, "Customer was merged", `this customer was merged into ${e.into}`, {
-        mergedInto: e.into,
-      });
+      return problem(
+        409,
+        e.code,
+        "Customer was merged",
+        `this customer was merged into ${e.into}`,
+        {
+          mergedInto: e.into,
+        },
+      );
     case "merge_not_found":
       return problem(404, e.code, "Merge not found", `no merge ${e.id} kept this customer`);
     case "merge_undone":
       return problem(409, e.code, "Merge already undone", `merge ${e.id} was undone`);
     case "identifier_not_found":
-      return problem(404, e.code, "Identifier not linked", `${e.key} is not linked to this customer`);
+      return problem(
+        404,
+        e.code,
+        "Identifier not linked",
+        `${e.key} is not linked to this customer`,
+      );
     case "verification_not_found":
       return problem(404, e.code, "Verification not found", `no verification ${e.id}`);
     case "verification_failed":

@@ -1,8 +1,12 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
+import { emailHooks } from "./hooks-email";
+import { twilio } from "./hooks-twilio";
 
 /**
  * Provider webhooks under /hooks/:workspace/…. Each provider authenticates with its own
  * signature scheme (never an API key); its adapter lives in packages/channels.
  */
 export const hooks = new Hono<AppEnv>();
+hooks.route("/", emailHooks);
+hooks.route("/twilio", twilio);

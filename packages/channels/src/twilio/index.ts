@@ -1,0 +1,4 @@
+// Twilio: signature verification, webhook parameters → EventInput, TwiML replies.
+export * from "./parse";
+export * from "./signature";
+export * from "./twiml";
