@@ -124,6 +124,15 @@ describe("web chat identity", () => {
     expect(fresh.body.identity).toBe("asserted");
   });
 
+  it("a JWT without an expiry is refused", async () => {
+    const { ws } = await configured();
+    expectProblem(
+      await session(ws, { visitorId: "visitor-w-0001", token: await jwt({ sub: "u-9" }) }),
+      401,
+      "invalid_token",
+    );
+  });
+
   it("without a configured secret, identity proofs are rejected rather than ignored", async () => {
     const { ws } = await workspace();
     expectProblem(

@@ -321,3 +321,155 @@ describe("claimed identifiers", () => {
     expect(again.status).toBe(409);
   });
 });
+
+describe("review fixes", () => {
+  it("a claimed link does not capture the real owner's later trusted contact", async () => {
+    const { key } = await workspace();
+    // A visitor types an address nobody uses yet: a claimed link to the visitor's customer.
+    const visitor = await api(
+      "POST",
+      "/v1/events",
+      chat(
+        [
+          { type: "chat", value: "visitor-claim-1" },
+          { type: "email", value: "owner@example.com", verification: "claimed" },
+        ],
+        "hi",
+      ),
+      key,
+    );
+    // The real owner writes from that address (provider-verified).
+    const owner = await api(
+      "POST",
+      "/v1/events",
+      {
+        identifiers: [{ type: "email", value: "owner@example.com", verification: "verified" }],
+        channel: "email",
+        direction: "inbound",
+        actor: { kind: "customer" },
+        text: "my secret order 998",
+      },
+      key,
+    );
+    expect(owner.body.customerId).not.toBe(visitor.body.customerId);
+    expect(owner.body.journeyId).not.toBe(visitor.body.journeyId);
+    // The visitor's next message shows nothing of the owner's.
+    const again = await api(
+      "POST",
+      "/v1/events",
+      chat([{ type: "chat", value: "visitor-claim-1" }], "what did I order?"),
+      key,
+    );
+    expect(again.body.journeyId).toBe(visitor.body.journeyId);
+    expect(JSON.stringify(again.body)).not.toContain("998");
+  });
+
+  it("a confirmed one-time code does not accept another code afterwards", async () => {
+    const { key } = await workspace();
+    const a = await api("POST", "/v1/events", smsFrom("+14155550175", "x"), key);
+    const start = await api(
+      "POST",
+      `/v1/customers/${a.body.customerId}/verifications`,
+      { identifier: { type: "email", value: "otp@example.com" } },
+      key,
+    );
+    const ok = await api(
+      "POST",
+      `/v1/customers/${a.body.customerId}/verifications/${start.body.id}/confirm`,
+      { code: start.body.code },
+      key,
+    );
+    expect(ok.status).toBe(200);
+    const wrong = start.body.code === "123456" ? "654321" : "123456";
+    const replay = await api(
+      "POST",
+      `/v1/customers/${a.body.customerId}/verifications/${start.body.id}/confirm`,
+      { code: wrong },
+      key,
+    );
+    expect(replay.status).toBe(422);
+    const same = await api(
+      "POST",
+      `/v1/customers/${a.body.customerId}/verifications/${start.body.id}/confirm`,
+      { code: start.body.code },
+      key,
+    );
+    expect(same.status).toBe(200);
+  });
+
+  it("undoing a merge that came from a confirmed pending link restores the identifier's owner", async () => {
+    const { key } = await workspace();
+    const known = await api(
+      "POST",
+      "/v1/events",
+      {
+        identifiers: [{ type: "email", value: "kay@example.com", verification: "verified" }],
+        channel: "email",
+        direction: "inbound",
+        actor: { kind: "customer" },
+        text: "hello",
+      },
+      key,
+    );
+    const visit = await api(
+      "POST",
+      "/v1/events",
+      chat(
+        [
+          { type: "chat", value: "visitor-kay-1" },
+          { type: "email", value: "kay@example.com", verification: "claimed" },
+        ],
+        "I'm Kay",
+      ),
+      key,
+    );
+    const pid = visit.body.pendingLinks[0].id as string;
+    const confirmed = await api(
+      "POST",
+      `/v1/customers/${visit.body.customerId}/pending-links/${pid}/confirm`,
+      {},
+      key,
+    );
+    expect(confirmed.body.merge.absorbedId).toBe(known.body.customerId);
+    await api(
+      "POST",
+      `/v1/customers/${visit.body.customerId}/merges/${confirmed.body.merge.mergeId}/undo`,
+      {},
+      key,
+    );
+    const after = await api(
+      "POST",
+      "/v1/events",
+      {
+        identifiers: [{ type: "email", value: "kay@example.com", verification: "verified" }],
+        channel: "email",
+        direction: "inbound",
+        actor: { kind: "customer" },
+        text: "again",
+      },
+      key,
+    );
+    expect(after.body.customerId).toBe(known.body.customerId);
+    const visitorView = await api("GET", `/v1/customers/${visit.body.customerId}`, undefined, key);
+    expect(visitorView.body.identifiers.map((i: { key: string }) => i.key)).toEqual([
+      "chat:visitor-kay-1",
+    ]);
+  });
+
+  it("a merge is written to the moved journey's log", async () => {
+    const { key } = await workspace();
+    const a = await api("POST", "/v1/events", smsFrom("+14155550176", "a"), key);
+    const b = await api("POST", "/v1/events", smsFrom("+14155550177", "b"), key);
+    await api(
+      "POST",
+      `/v1/customers/${a.body.customerId}/merges`,
+      { customerId: b.body.customerId, reason: "same person" },
+      key,
+    );
+    const events = await api("GET", `/v1/journeys/${b.body.journeyId}/events`, undefined, key);
+    expect(events.body.items.at(-1)).toMatchObject({
+      type: "customer.changed",
+      data: { from: b.body.customerId, to: a.body.customerId },
+    });
+  });
+});

@@ -54,6 +54,7 @@ export const SystemEventType = z.enum([
   "constraint.added",
   "constraint.removed",
   "status.changed",
+  "customer.changed",
 ]);
 export type SystemEventType = z.infer<typeof SystemEventType>;
 export type EventType = ClientEventType | SystemEventType;

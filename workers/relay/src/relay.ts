@@ -158,7 +158,7 @@ async function resolveAndAppend(
       await customer.resolve({
         workspace,
         customerId,
-        identifiers: linked,
+        identifiers: match.linked,
         reopenWindowMs,
         forceNew: input.forceNew,
       }),

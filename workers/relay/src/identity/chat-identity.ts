@@ -52,6 +52,9 @@ export async function verifyChatUser(
   if (proof.token !== undefined) {
     try {
       const claims = await verify(proof.token, secret, "HS256");
+      if (typeof claims.exp !== "number") {
+        return { ok: false, error: { code: "invalid_token", reason: "exp is required" } };
+      }
       const sub = claims.sub;
       if (typeof sub !== "string" || sub.length === 0 || sub.length > 200) {
         return { ok: false, error: { code: "invalid_token", reason: "sub must be the user id" } };

@@ -15,9 +15,9 @@ export interface MergeOutcome {
 }
 
 /**
- * Merges `absorbedId` into `survivorId`. The steps are idempotent per merge id and ordered
- * so that a failure midway leaves the absorbed customer redirecting to the survivor (nothing
- * resolves to a half-merged customer); retrying the merge or undoing it completes the story.
+ * Merges `absorbedId` into `survivorId`. The survivor records the merge before anything moves,
+ * each step is idempotent per merge id, and a failure midway leaves the absorbed customer
+ * redirecting to the survivor; undoing the merge by its id then restores both.
  */
 export async function mergeCustomers(
   env: Env,
@@ -29,6 +29,9 @@ export async function mergeCustomers(
 ): Promise<Result<MergeOutcome, CustomerError>> {
   if (survivorId === absorbedId) return err({ code: "customer_not_found" });
   const mergeId = newId("mrg");
+  // The survivor records the merge first: if a later step fails, the merge is listed on the
+  // survivor and can be undone by its id, which moves back whatever had moved.
+  await customerStub(env, workspace, survivorId).beginMerge(mergeId, absorbedId, reason, actor);
   const absorbed = customerStub(env, workspace, absorbedId);
   const moved = rpc<CustomerObject["absorbInto"]>(
     await absorbed.absorbInto(mergeId, survivorId, reason, actor),
@@ -50,7 +53,7 @@ export async function mergeCustomers(
   await Promise.all(
     journeys.map(async (j) =>
       rpc<JourneyObject["setCustomer"]>(
-        await journeyStub(env, workspace, j.id).setCustomer(workspace, j.id, survivorId),
+        await journeyStub(env, workspace, j.id).setCustomer(workspace, j.id, survivorId, mergeId),
       ),
     ),
   );
@@ -83,14 +86,31 @@ export async function unmergeCustomers(
   if (record.undoneAt) return err({ code: "merge_undone", id: mergeId });
   const back = rpc<CustomerObject["giveBack"]>(await survivor.giveBack(mergeId));
   if (!back.ok) return back;
-  const { absorbedId, identifiers, journeys } = back.value;
+  const { absorbedId } = back.value;
+  // Also everything the absorbed customer still lists: covers a merge that was cut short
+  // before the survivor took the records in (unrelink only touches links of this merge).
+  const absorbedView = rpc<CustomerObject["view"]>(
+    await customerStub(env, workspace, absorbedId).view(workspace, absorbedId),
+  );
+  const identifiers = [
+    ...new Set([
+      ...back.value.identifiers,
+      ...(absorbedView.ok ? absorbedView.value.identifiers.map((i) => i.key) : []),
+    ]),
+  ];
+  const journeys = [
+    ...new Set([
+      ...back.value.journeys,
+      ...(absorbedView.ok ? absorbedView.value.journeys.map((j) => j.id) : []),
+    ]),
+  ];
   await Promise.all(
     identifiers.map(async (k) => identityStub(env, workspace, k).unrelink(mergeId)),
   );
   await Promise.all(
     journeys.map(async (id) =>
       rpc<JourneyObject["setCustomer"]>(
-        await journeyStub(env, workspace, id).setCustomer(workspace, id, absorbedId),
+        await journeyStub(env, workspace, id).setCustomer(workspace, id, absorbedId, mergeId),
       ),
     ),
   );

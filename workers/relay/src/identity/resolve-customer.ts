@@ -13,6 +13,8 @@ export interface CustomerMatch {
   verification: LinkedIdentifier["verification"];
   merges: MergeOutcome[];
   pendingLinks: PendingLinkView[];
+  /** The event's identifiers that now belong to this customer (the others are pending). */
+  linked: LinkedIdentifier[];
 }
 
 const trusted = (i: LinkedIdentifier) => i.verification !== "claimed";
@@ -44,14 +46,21 @@ export async function matchCustomer(
   actor: unknown,
 ): Promise<CustomerMatch> {
   const links = await Promise.all(ids.map((i) => lookup(env, ws, i)));
-  let customerId: string | null = null;
-  ids.forEach((i, n) => {
+  // A claimed link is weak: a trusted identifier never follows it (it takes it over below).
+  const followable = (n: number) => {
     const link = links[n];
-    if (customerId === null && link && trusted(i)) customerId = link.customerId;
+    const i = ids[n];
+    return link && i && trusted(i) && link.verification !== "claimed" ? link : null;
+  };
+  const claimable = (i: LinkedIdentifier, link: IdentityLink | null) =>
+    link === null || (trusted(i) && link.verification === "claimed");
+  let customerId: string | null = null;
+  ids.forEach((_, n) => {
+    customerId ??= followable(n)?.customerId ?? null;
   });
   const held = new Set<number>();
   if (customerId === null) {
-    const freeIdx = ids.findIndex((_, n) => links[n] === null);
+    const freeIdx = ids.findIndex((i, n) => claimable(i, links[n] ?? null));
     const free = ids[freeIdx];
     if (free) {
       const made = await claim(env, ws, free, null);
@@ -64,30 +73,32 @@ export async function matchCustomer(
     }
   }
   const owner: string = customerId;
+  // Link what is free (or only weakly claimed), and upgrade owner links the event verifies.
+  await Promise.all(
+    ids.map(async (i, n) => {
+      const link = links[n] ?? null;
+      if (held.has(n)) return;
+      const upgrade = link?.customerId === owner && rank(i.verification) > rank(link.verification);
+      if (claimable(i, link) || upgrade) links[n] = await claim(env, ws, i, owner);
+    }),
+  );
   const merges: MergeOutcome[] = [];
   const pendingLinks: PendingLinkView[] = [];
-  let verification: LinkedIdentifier["verification"] = "claimed";
+  const linked: LinkedIdentifier[] = [];
   for (const [n, i] of ids.entries()) {
-    let link = links[n] ?? null;
-    if (link === null || (link.customerId === owner && !held.has(n)))
-      link = await claim(env, ws, i, owner);
+    const link = links[n];
+    if (!link) continue;
     if (link.customerId === owner) {
-      const level =
-        rank(i.verification) >= rank(link.verification) ? i.verification : link.verification;
-      if (rank(level) > rank(verification)) verification = level;
+      linked.push(i);
       continue;
     }
     if (trusted(i)) {
-      const m = await mergeCustomers(
-        env,
-        ws,
-        owner,
-        link.customerId,
-        `one event carried ${i.key} and another identifier of this customer`,
-        actor,
-      );
-      if (m.ok) merges.push(m.value);
-      if (rank(i.verification) > rank(verification)) verification = i.verification;
+      const reason = `one event carried ${i.key} and another identifier of this customer`;
+      const m = await mergeCustomers(env, ws, owner, link.customerId, reason, actor);
+      if (m.ok) {
+        merges.push(m.value);
+        linked.push(i);
+      }
     } else {
       const customer = customerStub(env, ws, owner);
       pendingLinks.push(
@@ -95,5 +106,17 @@ export async function matchCustomer(
       );
     }
   }
-  return { customerId: owner, verification, merges, pendingLinks };
+  let verification: LinkedIdentifier["verification"] = "claimed";
+  for (const i of linked) {
+    const level = maxLevel(i.verification, links[ids.indexOf(i)]?.verification ?? "claimed");
+    if (rank(level) > rank(verification)) verification = level;
+  }
+  return { customerId: owner, verification, merges, pendingLinks, linked };
+}
+
+function maxLevel(
+  a: LinkedIdentifier["verification"],
+  b: LinkedIdentifier["verification"],
+): LinkedIdentifier["verification"] {
+  return rank(a) >= rank(b) ? a : b;
 }

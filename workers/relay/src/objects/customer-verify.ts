@@ -66,7 +66,12 @@ export async function checkCode(
     )
     .toArray()[0];
   if (!row) return err({ code: "verification_not_found", id });
-  if (row.confirmed_at) return ok({ key: row.key, type: row.type, value: row.value });
+  // A used code may be presented again (a retried request), but only the right one.
+  if (row.confirmed_at) {
+    return candidate === row.code_hash
+      ? ok({ key: row.key, type: row.type, value: row.value })
+      : err({ code: "verification_failed", attemptsLeft: 0 });
+  }
   if (Date.parse(row.expires_at) < Date.now()) return err({ code: "verification_expired" });
   if (row.attempts >= MAX_ATTEMPTS) return err({ code: "verification_failed", attemptsLeft: 0 });
   if (candidate !== row.code_hash) {

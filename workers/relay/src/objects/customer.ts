@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { err, newId, ok, type Result, type Verification } from "@baton/core";
+import { err, newId, ok, redactText, type Result, type Verification } from "@baton/core";
 import { CUSTOMER_MIGRATIONS } from "./customer-schema";
 import type {
   CardBrief,
@@ -310,6 +310,11 @@ export class CustomerObject extends DurableObject<Env> {
     await this.#pushBriefs();
   }
 
+  /** Survivor side, first step of a merge: records it so it can be undone even if cut short. */
+  beginMerge(mergeId: string, absorbedId: string, reason: string, actor: unknown): void {
+    this.#recordMerge(mergeId, "survivor", absorbedId, reason, actor);
+  }
+
   /** Survivor side of an unmerge: gives back exactly what the merge brought in. */
   async giveBack(
     mergeId: string,
@@ -368,7 +373,7 @@ export class CustomerObject extends DurableObject<Env> {
       id,
       role,
       other,
-      reason,
+      redactText(reason).text,
       actor === undefined ? null : JSON.stringify(actor),
       new Date().toISOString(),
     );

@@ -93,6 +93,18 @@ export class IdentityObject extends DurableObject<Env> {
     const existing = this.#read();
     if (existing) {
       const stronger = STRENGTH[verification] > STRENGTH[existing.verification as Verification];
+      // A merely claimed link is weak: a trusted link from another customer takes it over.
+      if (existing.customer_id !== customerId && existing.verification === "claimed" && stronger) {
+        this.#sql.exec(
+          "UPDATE link SET customer_id = ?, verification = ?, source = ?, created_at = ?, merge_id = NULL, previous_customer_id = NULL WHERE singleton = 1",
+          customerId ?? newId("cus"),
+          verification,
+          source,
+          new Date().toISOString(),
+        );
+        const taken = this.#read();
+        if (taken) return { ...toLink(taken), created: true };
+      }
       if (existing.customer_id === customerId && stronger) {
         this.#sql.exec(
           "UPDATE link SET verification = ?, source = ? WHERE singleton = 1",

@@ -53,6 +53,28 @@ export async function armFlush(storage: DurableObjectStorage): Promise<void> {
   if ((await storage.getAlarm()) === null) await storage.setAlarm(Date.now() + FLUSH_DELAY_MS);
 }
 
+/**
+ * Probe: sends the record after `id` alone. True (and that record is done) when D1 accepts
+ * it, which tells a record D1 refuses apart from D1 being down: during an outage nothing is
+ * set aside, the backoff simply grows.
+ */
+async function nextRecordFlushes(sql: SqlStorage, db: D1Database, id: number): Promise<boolean> {
+  const next = sql
+    .exec<{ id: number; record: string }>(
+      "SELECT id, record FROM outbox WHERE id > ? ORDER BY id LIMIT 1",
+      id,
+    )
+    .toArray()[0];
+  if (!next) return false;
+  try {
+    await flushToD1(db, [JSON.parse(next.record) as OutboxRecord]);
+  } catch {
+    return false;
+  }
+  sql.exec("DELETE FROM outbox WHERE id = ?", next.id);
+  return true;
+}
+
 /** The delay before retry number `failures` (1-based). */
 export function backoffMs(failures: number, random: number = Math.random()): number {
   const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
@@ -63,8 +85,9 @@ export function backoffMs(failures: number, random: number = Math.random()): num
  * Sends the oldest outbox records to D1 and deletes them only after D1 accepted the batch.
  * A failure keeps every record and re-arms the alarm with backoff; a flush that ran twice
  * (alarms are at-least-once) is harmless because the D1 writes are idempotent. After
- * ISOLATE_AFTER failures records go one at a time, and one that fails alone DEAD_AFTER times
- * is moved to outbox_dead (still stored, replayable) so it stops blocking the journey.
+ * ISOLATE_AFTER failures records go one at a time; one that fails alone DEAD_AFTER times while
+ * the record behind it succeeds is moved to outbox_dead (still stored, replayable) so it stops
+ * blocking the journey.
  */
 export async function flushOutbox(storage: DurableObjectStorage, db: D1Database): Promise<void> {
   const sql = storage.sql;
@@ -89,7 +112,12 @@ export async function flushOutbox(storage: DurableObjectStorage, db: D1Database)
   } catch (e) {
     const failures = prior + 1;
     const message = e instanceof Error ? e.message : String(e);
-    if (rows.length === 1 && failures >= DEAD_AFTER) {
+    if (
+      rows.length === 1 &&
+      failures >= DEAD_AFTER &&
+      (await nextRecordFlushes(sql, db, last.id))
+    ) {
+      // D1 accepted the record behind this one, so D1 is up and this record is the problem.
       storage.transactionSync(() => {
         sql.exec(
           "INSERT INTO outbox_dead (id, record, error, failed_at) VALUES (?, ?, ?, ?)",

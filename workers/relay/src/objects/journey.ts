@@ -155,17 +155,38 @@ export class JourneyObject extends DurableObject<Env> {
     return n;
   }
 
-  /** Moves the journey to another customer (merge) or back (unmerge). */
-  setCustomer(
+  /**
+   * Moves the journey to another customer (merge) or back (unmerge). Recorded as an event, so
+   * the log and D1 history say when and why the journey changed hands.
+   */
+  async setCustomer(
     workspace: string,
     journeyId: string,
     customerId: string,
-  ): Result<null, JourneyError> {
-    if (!this.#owned(workspace, journeyId)) return err({ code: "journey_not_found" });
-    this.#sql.exec(
-      "UPDATE journey SET customer_id = ?, card_seq = 0 WHERE singleton = 1",
-      customerId,
+    mergeId: string,
+  ): Promise<Result<null, JourneyError>> {
+    const j = this.#owned(workspace, journeyId);
+    if (!j) return err({ code: "journey_not_found" });
+    if (j.customer_id === customerId) return ok(null);
+    const from = j.customer_id;
+    this.ctx.storage.transactionSync(() =>
+      this.#write(undefined, {
+        type: "customer.changed",
+        channel: null,
+        direction: "internal",
+        actor: { kind: "system" },
+        text: `customer ${from ?? "none"} → ${customerId} (${mergeId})`,
+        data: { from, to: customerId, mergeId },
+        occurredAt: null,
+        apply: () => {
+          this.#sql.exec(
+            "UPDATE journey SET customer_id = ?, card_seq = 0 WHERE singleton = 1",
+            customerId,
+          );
+        },
+      }),
     );
+    await armFlush(this.ctx.storage);
     return ok(null);
   }
 
