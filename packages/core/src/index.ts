@@ -7,3 +7,4 @@ export * from "./result";
 export * from "./time";
 export * from "./settings";
 export * from "./identifiers";
+export * from "./context-pack";

@@ -3,9 +3,11 @@ import type { AppEnv } from "./env";
 import { problem, problemResponse, ProblemError } from "./http/problem";
 import { admin, keys, settings } from "./routes/admin";
 import { chat } from "./routes/chat";
+import { context } from "./routes/context";
 import { customers } from "./routes/customers";
 import { events } from "./routes/events";
 import { hooks } from "./routes/hooks";
+import { ivrHooks } from "./routes/hooks-ivr";
 import { journeys } from "./routes/journeys";
 
 /** The HTTP edge: one sub-app per surface, one error mapper, one not-found. */
@@ -15,9 +17,11 @@ app.get("/", (c) => c.json({ name: "baton", docs: "see docs/api.md", health: "ok
 app.route("/v1/events", events);
 app.route("/v1/journeys", journeys);
 app.route("/v1/customers", customers);
+app.route("/v1/context", context);
 app.route("/v1/keys", keys);
 app.route("/v1/settings", settings);
 app.route("/v1/admin", admin);
+app.route("/hooks/:workspace", ivrHooks);
 app.route("/hooks/:workspace", hooks);
 app.route("/chat/:workspace", chat);
 

@@ -1,29 +1,12 @@
+import type { CallBrief } from "@baton/core";
 import type { CardBrief, JourneyCard } from "./customer-types";
 
 /**
- * The call-start brief: what an IVR needs the moment a call arrives, precomputed whenever a
- * journey card changes and kept on each identifier's object (one hop from a caller's number).
+ * The call-start brief (type in @baton/core): what an IVR needs the moment a call arrives,
+ * precomputed whenever a journey card changes and kept on each identifier's object, one hop
+ * from a caller's number.
  */
-export interface CallBrief {
-  match: "single" | "multiple" | "none";
-  journeyId: string | null;
-  customerId: string | null;
-  openJourneys: number;
-  journeys: {
-    id: string;
-    reasonText: string | null;
-    reasonTopic: string | null;
-    status: string;
-    updatedAt: string;
-  }[];
-  reason: { text: string | null; topic: string | null } | null;
-  lastAction: CardBrief["lastAction"];
-  promise: CardBrief["promise"];
-  owner: CardBrief["owner"];
-  constraints: string[];
-  updatedAt: string;
-  seq: number;
-}
+export type { CallBrief };
 
 /** The brief for a customer from its journey cards (most recently active first). */
 export function callBrief(

@@ -1,0 +1,287 @@
+/**
+ * Sections of the bot pack (DESIGN.md §5): which items each section holds, in which order,
+ * and how each item is cleaned (one line, cards redacted, contacts masked, fence markers
+ * neutralized) and tagged with its source and time.
+ */
+import type { EventView, JourneyContext, PromiseView } from "./context";
+import type { BotPackItem, BotPackOptions, BotSectionId } from "./context-pack-bot";
+import { clipUtf8, flatten, maskContact, neutralizeMarkers } from "./context-pack-text";
+import type { Actor } from "./journey";
+import { redactText } from "./redact";
+
+/** Longest item text, in bytes, before the budget is even considered. */
+const ITEM_MAX_BYTES = 1000;
+const EVENT_MAX_BYTES = 600;
+/** An item cut to fit must keep at least this much text, or it is left out. */
+export const MIN_CLIPPED_BYTES = 32;
+
+/** Every string that reaches the pack: one line, cards redacted, contacts masked, markers neutralized. */
+function clean(s: string, maxBytes = ITEM_MAX_BYTES): string {
+  const redacted = redactText(flatten(s.normalize("NFKC"))).text;
+  return clipUtf8(neutralizeMarkers(maskContact(redacted)), maxBytes);
+}
+
+/** Text safe inside a tag: no brackets or separators. */
+const tagSafe = (s: string): string =>
+  clean(s, 120)
+    .replace(/[[\]·]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim() || "unknown";
+
+function source(actor: Actor | null | undefined, fallback: string): string {
+  if (!actor) return fallback;
+  const who = actor.name ?? actor.id;
+  return tagSafe(who ? `${actor.kind} ${who}` : actor.kind);
+}
+
+/** 2026-03-01T16:05:00.000Z → 2026-03-01T16:05Z. */
+function minute(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? tagSafe(iso) : `${new Date(t).toISOString().slice(0, 16)}Z`;
+}
+
+/** One line of the pack. */
+export const render = (i: BotPackItem): string => `- [${i.kind} · ${i.source} · ${i.at}] ${i.text}`;
+
+function promiseItem(p: PromiseView, kind: string): BotPackItem {
+  const note = p.note ? `; note: ${p.note}` : "";
+  const due = kind === "promise pending" ? `due ${minute(p.dueAt)}` : `was due ${minute(p.dueAt)}`;
+  const state = kind === "promise overdue" ? ", not yet kept" : "";
+  return {
+    kind,
+    source: source(p.madeBy, "journey"),
+    at: minute(kind === "promise broken" ? (p.settledAt ?? p.dueAt) : p.createdAt),
+    text: clean(`${p.text} (${due}${state}${note})`),
+  };
+}
+
+function eventItem(e: EventView): BotPackItem {
+  const kind = [e.type, e.channel, e.direction].filter(Boolean).join(" ");
+  return {
+    kind: tagSafe(kind),
+    source: source(e.actor, "system"),
+    at: minute(e.occurredAt),
+    text: e.text === null || e.text.trim() === "" ? "(no text)" : clean(e.text, EVENT_MAX_BYTES),
+  };
+}
+
+export interface SectionPlan {
+  id: BotSectionId;
+  title: (hidden: number) => string;
+  items: { length: number; at: (i: number) => BotPackItem };
+  /** clip: cut an item that does not fit and go on; stop: cut it and stop (history). */
+  mode: "clip" | "stop";
+  /** Items the title counts as hidden even when everything fits (events not in the context). */
+  hiddenBeyond: number;
+}
+
+const listOf = (items: BotPackItem[]): SectionPlan["items"] => ({
+  length: items.length,
+  at: (i) => items[i] ?? { kind: "", source: "", at: "", text: "" },
+});
+
+function promiseSections(ctx: JourneyContext, now: number): SectionPlan[] {
+  const due = (p: PromiseView): number => Date.parse(p.dueAt);
+  const pending = ctx.promises
+    .filter((p) => p.status === "pending")
+    .sort((a, b) => due(a) - due(b));
+  const broken = ctx.promises
+    .filter((p) => p.status === "broken")
+    .sort((a, b) => (b.settledAt ?? b.dueAt).localeCompare(a.settledAt ?? a.dueAt));
+  const exceptions = [
+    ...broken.map((p) => promiseItem(p, "promise broken")),
+    ...pending.filter((p) => due(p) < now).map((p) => promiseItem(p, "promise overdue")),
+  ];
+  const constraints = ctx.constraints
+    .filter((c) => c.until === null || Date.parse(c.until) > now)
+    .map((c): BotPackItem => {
+      const w = c.window
+        ? ` (contact window ${c.window.from}–${c.window.to} ${c.window.timeZone})`
+        : "";
+      const ch = c.channel ? ` (channel ${c.channel})` : "";
+      const until = c.until ? ` (until ${minute(c.until)})` : "";
+      return {
+        kind: tagSafe(`constraint ${c.kind}`),
+        source: "journey",
+        at: minute(c.createdAt),
+        text: clean(`${c.text}${w}${ch}${until}`),
+      };
+    });
+  const binding = [
+    ...pending.filter((p) => due(p) >= now).map((p) => promiseItem(p, "promise pending")),
+    ...constraints,
+  ];
+  const fixed = (title: string) => () => title;
+  return [
+    {
+      id: "exceptions",
+      title: fixed("OPEN EXCEPTIONS (address these first)"),
+      items: listOf(exceptions),
+      mode: "clip",
+      hiddenBeyond: 0,
+    },
+    {
+      id: "must_not_contradict",
+      title: fixed("MUST NOT CONTRADICT"),
+      items: listOf(binding),
+      mode: "clip",
+      hiddenBeyond: 0,
+    },
+  ];
+}
+
+function factsSection(ctx: JourneyContext): SectionPlan {
+  const items = ctx.facts.map((f): BotPackItem => ({
+    kind: "fact",
+    source: tagSafe(f.source),
+    at: minute(f.at),
+    text: clean(`${f.key}: ${String(f.value)}`),
+  }));
+  return {
+    id: "do_not_ask_again",
+    title: () => "DO NOT ASK AGAIN (the customer already gave these)",
+    items: listOf(items),
+    mode: "clip",
+    hiddenBeyond: 0,
+  };
+}
+
+function journeyItems(ctx: JourneyContext): BotPackItem[] {
+  const items: BotPackItem[] = [];
+  const r = ctx.reason;
+  if (r) {
+    const topic = r.topic ? ` (topic ${r.topic})` : "";
+    items.push({
+      kind: "reason",
+      source: "journey",
+      at: minute(r.at),
+      text: clean(`${r.text ?? ""}${topic}`.trim()),
+    });
+  }
+  const o = ctx.owner;
+  if (o) {
+    const team = o.team ? `, team ${o.team}` : "";
+    items.push({
+      kind: "owner",
+      source: "journey",
+      at: minute(o.since),
+      text: clean(`${o.name ?? o.id} (${o.kind}${team})`),
+    });
+  }
+  items.push({ kind: "status", source: "journey", at: minute(ctx.statusSince), text: ctx.status });
+  const la = ctx.lastAction;
+  if (la)
+    items.push({
+      kind: "last action",
+      source: source(la.actor, "journey"),
+      at: minute(la.at),
+      text: clean(la.text),
+    });
+  const e = ctx.effort;
+  items.push({
+    kind: "effort",
+    source: "journey",
+    at: minute(ctx.updatedAt),
+    text: clean(
+      `contacts ${e.contacts}; channels ${e.channels.join(", ") || "none"}; channel switches ${e.channelSwitches}; handoffs ${e.handoffs}; times the customer repeated themselves ${e.repeats}; broken promises ${e.brokenPromises}`,
+    ),
+  });
+  return items;
+}
+
+function eventSections(
+  ctx: JourneyContext,
+  since: number | null,
+): { changed: SectionPlan | null; history: SectionPlan } {
+  const events = [...ctx.history.recent].sort((a, b) => b.seq - a.seq);
+  const changed = since === null ? [] : events.filter((e) => Date.parse(e.occurredAt) > since);
+  const older = since === null ? events : events.filter((e) => !(Date.parse(e.occurredAt) > since));
+  const eventList = (list: EventView[]): SectionPlan["items"] => ({
+    length: list.length,
+    at: (i) => eventItem(list[i] ?? { ...emptyEvent }),
+  });
+  let changedPlan: SectionPlan | null = null;
+  if (since !== null) {
+    const sinceIso = minute(new Date(since).toISOString());
+    const none: BotPackItem = {
+      kind: "note",
+      source: "baton",
+      at: sinceIso,
+      text: "nothing new since the customer's last contact",
+    };
+    changedPlan = {
+      id: "changed_since_last_contact",
+      title: () => `WHAT CHANGED SINCE LAST CONTACT (${sinceIso}, newest first)`,
+      items: changed.length > 0 ? eventList(changed) : listOf([none]),
+      mode: "stop",
+      hiddenBeyond: 0,
+    };
+  }
+  const history: SectionPlan = {
+    id: "history",
+    title: (h) =>
+      h > 0
+        ? `RECENT HISTORY (newest first; ${h} older events not shown)`
+        : "RECENT HISTORY (newest first)",
+    items: eventList(older),
+    mode: "stop",
+    hiddenBeyond: Math.max(0, ctx.history.total - ctx.history.recent.length),
+  };
+  return { changed: changedPlan, history };
+}
+
+/** The `since` instant in milliseconds, or null when absent or unparseable. */
+export function sinceOf(opts: BotPackOptions): number | null {
+  const ms = opts.since === undefined ? NaN : Date.parse(opts.since);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+const emptyEvent: EventView = {
+  seq: 0,
+  id: "",
+  type: "note",
+  channel: null,
+  direction: null,
+  actor: null,
+  text: null,
+  data: null,
+  occurredAt: "",
+  recordedAt: "",
+};
+
+/** The sections for `ctx`, most binding first; an unverified customer gets the reason topic only. */
+export function plansFor(ctx: JourneyContext, opts: BotPackOptions): SectionPlan[] {
+  if (!opts.verified) {
+    const topic = ctx.reason?.topic ?? "unknown";
+    const item: BotPackItem = {
+      kind: "reason topic",
+      source: "journey",
+      at: minute(ctx.reason?.at ?? ctx.createdAt),
+      text: clean(topic, 200),
+    };
+    return [
+      {
+        id: "journey",
+        title: () => "JOURNEY (customer not verified)",
+        items: listOf([item]),
+        mode: "clip",
+        hiddenBeyond: 0,
+      },
+    ];
+  }
+  const { changed, history } = eventSections(ctx, sinceOf(opts));
+  const journey: SectionPlan = {
+    id: "journey",
+    title: () => "JOURNEY",
+    items: listOf(journeyItems(ctx)),
+    mode: "clip",
+    hiddenBeyond: 0,
+  };
+  return [
+    ...promiseSections(ctx, opts.now.getTime()),
+    factsSection(ctx),
+    ...(changed ? [changed] : []),
+    journey,
+    history,
+  ];
+}

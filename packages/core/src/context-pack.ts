@@ -1,0 +1,48 @@
+/**
+ * The context pack (DESIGN.md §5): one journey context, shaped for each touchpoint.
+ * - `ivrMap` (+ `briefFromContext`): a flat string map of at most 1 KB for Amazon Connect.
+ * - `botPack`: a token-budgeted, redacted, fenced pack for an LLM.
+ * - `agentPack`: the full structured context for a screen pop, with derived fields.
+ * All of it is pure: no bindings, no I/O.
+ */
+import type { ConstraintView, JourneyContext, PromiseView } from "./context";
+
+export * from "./context-pack-bot";
+export * from "./context-pack-brief";
+export * from "./context-pack-ivr";
+export { spokenInstant } from "./context-pack-speech";
+export { estimateTokens, maskContact, utf8Length } from "./context-pack-text";
+
+/** The agent's screen pop: the whole context plus what an agent looks for first. */
+export interface AgentPack extends JourneyContext {
+  /** The instant the derived fields were computed for. */
+  asOf: string;
+  /** The pending promise due soonest that is not yet overdue. */
+  nextDuePromise: PromiseView | null;
+  /** Pending promises whose due time has passed, earliest first. */
+  overduePromises: PromiseView[];
+  /** Broken promises, most recently settled first. */
+  brokenPromises: PromiseView[];
+  /** Constraints still in force (no `until`, or `until` in the future). */
+  openConstraints: ConstraintView[];
+}
+
+/** The full structured context plus derived fields, as of `now`. */
+export function agentPack(ctx: JourneyContext, now: Date = new Date()): AgentPack {
+  const t = now.getTime();
+  const due = (p: PromiseView): number => Date.parse(p.dueAt);
+  const pending = ctx.promises
+    .filter((p) => p.status === "pending")
+    .sort((a, b) => due(a) - due(b));
+  const settled = (p: PromiseView): string => p.settledAt ?? p.dueAt;
+  return {
+    ...ctx,
+    asOf: now.toISOString(),
+    nextDuePromise: pending.find((p) => due(p) >= t) ?? null,
+    overduePromises: pending.filter((p) => due(p) < t),
+    brokenPromises: ctx.promises
+      .filter((p) => p.status === "broken")
+      .sort((a, b) => settled(b).localeCompare(settled(a))),
+    openConstraints: ctx.constraints.filter((c) => c.until === null || Date.parse(c.until) > t),
+  };
+}

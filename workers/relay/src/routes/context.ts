@@ -1,0 +1,161 @@
+import {
+  IdentifierType,
+  Instant,
+  JourneyId,
+  agentPack,
+  botPack,
+  ivrMap,
+  type IdentifierType as IdType,
+  type JourneyContext,
+  type WorkspaceSettings,
+} from "@baton/core";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../env";
+import { requireScope } from "../http/auth";
+import { fail } from "../http/problem";
+import { query } from "../http/validate";
+import {
+  journeyContext,
+  lookupBrief,
+  NO_MATCH,
+  withinBudget,
+  type Attestation,
+  type Lookup,
+} from "../context/lookup";
+import { workspaceSettings } from "../settings";
+
+export const Audience = z.enum(["ivr", "bot", "agent"]);
+const AttestationParam = z.enum(["A", "B", "C", "none"]);
+
+const ContextQuery = z
+  .strictObject({
+    phone: z.string().max(120).optional(),
+    email: z.string().max(320).optional(),
+    chat: z.string().max(200).optional(),
+    user: z.string().max(200).optional(),
+    external: z.string().max(200).optional(),
+    journey: JourneyId.optional(),
+    audience: Audience.default("agent"),
+    budget: z.coerce.number().int().min(200).max(32_000).default(1500),
+    format: z.enum(["json", "text", "openai", "anthropic"]).default("json"),
+    since: Instant.optional(),
+    attestation: AttestationParam.optional(),
+  })
+  .refine(
+    (q) =>
+      [q.phone, q.email, q.chat, q.user, q.external, q.journey].filter((v) => v !== undefined)
+        .length === 1,
+    { message: "give exactly one of phone, email, chat, user, external, journey", path: ["phone"] },
+  );
+type ContextQuery = z.output<typeof ContextQuery>;
+
+function identifierOf(q: ContextQuery): { type: IdType; value: string } | null {
+  for (const type of IdentifierType.options) {
+    const value = q[type];
+    if (value !== undefined) return { type, value };
+  }
+  return null;
+}
+
+const fallbackLookup = (): Lookup => ({
+  brief: NO_MATCH,
+  verified: false,
+  degraded: "timeout",
+  hops: 0,
+});
+
+/** The IVR answer for a caller, within the workspace's budget. */
+export async function ivrAnswer(
+  env: Env,
+  ws: string,
+  settings: WorkspaceSettings,
+  identifier: { type: IdType; value: string },
+  attestation: Attestation | undefined,
+): Promise<Record<string, string>> {
+  const found = await withinBudget(
+    lookupBrief(env, ws, settings, identifier, attestation),
+    settings.ivr.budgetMs,
+    fallbackLookup(),
+  );
+  const map = ivrMap(found.brief ?? NO_MATCH, {
+    defaultQueue: settings.ivr.defaultQueue,
+    verified: found.verified,
+    now: new Date(),
+    timeZone: settings.ivr.timeZone,
+  });
+  return found.degraded === "timeout" ? { ...map, degraded: "timeout" } : map;
+}
+
+function botAnswer(c: Context<AppEnv>, ctx: JourneyContext, q: ContextQuery, verified: boolean) {
+  const pack = botPack(ctx, {
+    budgetTokens: q.budget,
+    now: new Date(),
+    verified,
+    ...(q.since ? { since: q.since } : {}),
+  });
+  switch (q.format) {
+    case "text":
+      return c.text(pack.text);
+    case "openai":
+      return c.json({
+        messages: pack.messages.openai,
+        tokens: pack.tokens,
+        truncated: pack.truncated,
+      });
+    case "anthropic":
+      return c.json({ ...pack.messages.anthropic, tokens: pack.tokens, truncated: pack.truncated });
+    case "json":
+      return c.json({ ...pack.json, tokens: pack.tokens, truncated: pack.truncated });
+  }
+}
+
+export const context = new Hono<AppEnv>();
+
+/** The context pack for a touchpoint: `ivr` (flat ≤ 1 KB map), `bot` (budgeted pack), `agent`. */
+context.get("/", requireScope("context:read"), async (c) => {
+  const q = query(c, ContextQuery);
+  const ws = c.get("principal").workspace;
+  const settings = await workspaceSettings(c.env, ws);
+  if (!settings) fail(404, "workspace_not_found", "Workspace not found");
+  const identifier = identifierOf(q);
+  if (q.audience === "ivr") {
+    if (!identifier)
+      fail(
+        400,
+        "invalid_query",
+        "IVR lookups take a caller identifier",
+        "phone: required for audience=ivr",
+      );
+    return c.json(await ivrAnswer(c.env, ws, settings, identifier, q.attestation));
+  }
+  let journeyId = q.journey ?? null;
+  let verified = true;
+  let alternatives: string[] = [];
+  if (identifier) {
+    const found = await lookupBrief(c.env, ws, settings, identifier, q.attestation);
+    verified = found.verified;
+    journeyId = found.brief?.journeyId ?? null;
+    alternatives = (found.brief?.journeys ?? []).map((j) => j.id).filter((id) => id !== journeyId);
+  }
+  const ctx = journeyId ? await journeyContext(c.env, ws, journeyId) : null;
+  if (!ctx) {
+    if (q.journey) fail(404, "journey_not_found", "Journey not found");
+    return c.json({ match: "none", verified: false, context: null });
+  }
+  if (q.audience === "bot") return botAnswer(c, ctx, q, verified);
+  if (!verified) {
+    return c.json({
+      match: alternatives.length ? "multiple" : "single",
+      verified: false,
+      journeyId: ctx.id,
+      context: null,
+    });
+  }
+  return c.json({
+    match: alternatives.length ? "multiple" : "single",
+    verified,
+    alternatives,
+    ...agentPack(ctx),
+  });
+});
