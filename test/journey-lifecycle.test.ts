@@ -71,7 +71,12 @@ describe("journey lifecycle", () => {
     await api("PATCH", `/v1/admin/workspaces/${ws}/settings`, { reopenWindowHours: 0 }, ADMIN);
     const a = await api("POST", "/v1/events", smsFrom("+14155550122", "bill wrong"), key);
     await api("PUT", `/v1/journeys/${a.body.journeyId}/status`, { status: "resolved" }, key);
-    const b = await api("POST", "/v1/events", smsFrom("+14155550122", "new problem: no signal"), key);
+    const b = await api(
+      "POST",
+      "/v1/events",
+      smsFrom("+14155550122", "new problem: no signal"),
+      key,
+    );
     expect(b.status).toBe(201);
     expect(b.body.journeyId).not.toBe(a.body.journeyId);
     expect(b.body.customerId).toBe(a.body.customerId);
@@ -81,7 +86,7 @@ describe("journey lifecycle", () => {
     expect(old.body.status).toBe("resolved");
   });
 
-  it("within the reopen window, \"it's still broken\" reopens the resolved journey", async () => {
+  it('within the reopen window, "it\'s still broken" reopens the resolved journey', async () => {
     const { key } = await workspace();
     const a = await api("POST", "/v1/events", smsFrom("+14155550127", "no dial tone"), key);
     await api("PUT", `/v1/journeys/${a.body.journeyId}/status`, { status: "resolved" }, key);
