@@ -157,6 +157,53 @@ describe("IVR lookup at call start", () => {
     );
   });
 
+  it("a Connect event gets a map under 1 KB for each match case: single, multiple, none", async () => {
+    const { ws, key } = await journeyWithStory("+14155550189");
+    const event = (phone: string) => ({
+      Name: "ContactFlowEvent",
+      Details: {
+        ContactData: { CustomerEndpoint: { Address: phone, Type: "TELEPHONE_NUMBER" } },
+        Parameters: {},
+      },
+    });
+    const single = await api("POST", `/hooks/${ws}/connect`, event("+14155550189"), key);
+    expect(single.body.match).toBe("single");
+    await api(
+      "POST",
+      "/v1/events",
+      smsFrom("+14155550189", "another problem", { newJourney: true }),
+      key,
+    );
+    const second = await api(
+      "GET",
+      "/v1/context?phone=%2B14155550189&audience=agent",
+      undefined,
+      key,
+    );
+    await api(
+      "PUT",
+      `/v1/journeys/${second.body.alternatives[0] ?? second.body.id}/status`,
+      { status: "waiting_on_company" },
+      key,
+    );
+    const multiple = await api("POST", `/hooks/${ws}/connect`, event("+14155550189"), key);
+    expect(multiple.body.match).toBe("multiple");
+    const none = await api("POST", `/hooks/${ws}/connect`, event("+14155550000"), key);
+    expect(none.body).toMatchObject({ match: "none", queue: "front-desk" });
+    const withheld = await api(
+      "POST",
+      `/hooks/${ws}/connect`,
+      { Details: { ContactData: { CustomerEndpoint: null } } },
+      key,
+    );
+    expect(withheld.body.match).toBe("none");
+    for (const r of [single, multiple, none, withheld]) {
+      expect(r.status).toBe(200);
+      expect(bytes(r.body)).toBeLessThanOrEqual(1024);
+      expect(Object.values(r.body).every((v) => typeof v === "string")).toBe(true);
+    }
+  });
+
   it("the lookup degrades to its fallback when it cannot finish in its budget", async () => {
     const never = new Promise<string>(() => undefined);
     expect(await withinBudget(never, 20, "fallback")).toBe("fallback");

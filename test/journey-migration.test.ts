@@ -22,6 +22,7 @@ describe("journey object schema migrations", () => {
       sql.exec("ALTER TABLE events DROP COLUMN redactions");
       sql.exec("ALTER TABLE journey DROP COLUMN card_seq");
       sql.exec("DROP TABLE outbox_dead");
+      sql.exec("ALTER TABLE journey DROP COLUMN flags");
       sql.exec("UPDATE _schema SET version = 1");
       const cols = sql
         .exec<{ name: string }>("SELECT name FROM pragma_table_info('events')")

@@ -152,6 +152,7 @@ function context(over: Partial<JourneyContext> = {}): JourneyContext {
       repeats: 1,
       brokenPromises: 1,
     },
+    flags: [],
     seq: 4,
     createdAt: "2026-03-01T15:00:00.000Z",
     updatedAt: "2026-03-02T21:05:00.000Z",

@@ -74,6 +74,8 @@ export interface JourneyContext {
   facts: FactView[];
   history: { total: number; recent: EventView[] };
   effort: EffortView;
+  /** Set by Baton when something needs a human's eye, e.g. `handoff_loop`. */
+  flags: string[];
   seq: number;
   createdAt: string;
   updatedAt: string;

@@ -55,6 +55,7 @@ export const SystemEventType = z.enum([
   "constraint.removed",
   "status.changed",
   "customer.changed",
+  "journey.flagged",
 ]);
 export type SystemEventType = z.infer<typeof SystemEventType>;
 export type EventType = ClientEventType | SystemEventType;
@@ -170,6 +171,18 @@ export const OwnerInput = z.strictObject({
   team: label.optional(),
   note: sentence.optional(),
   actor: Actor.optional(),
+  /**
+   * Compare-and-swap lease: the owner id the caller believes holds the journey (null = no
+   * owner). When given and stale, the change is refused with 409 owner_conflict.
+   */
+  expectedOwnerId: label.nullable().optional(),
+  /** The handoff packet: why it is handed over and a summary for the next owner. */
+  handoff: z
+    .strictObject({
+      reason: sentence,
+      summary: z.string().trim().min(1).max(4_000),
+    })
+    .optional(),
 });
 export type OwnerInput = z.infer<typeof OwnerInput>;
 

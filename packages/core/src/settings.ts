@@ -60,6 +60,16 @@ export const WorkspaceSettings = z.strictObject({
   reopenWindowHours: z.number().int().min(0).max(2160).default(72),
   /** Treat Gmail addresses that differ only in dots or +tags as one address. */
   gmailDots: z.boolean().default(false),
+  /**
+   * Bot↔human ping-pong guard: more than `maxBotHumanSwitches` switches between a bot and a
+   * human owner within `windowMinutes` refuses the next handback to a bot and flags the journey.
+   */
+  handoff: z
+    .strictObject({
+      maxBotHumanSwitches: z.number().int().min(1).max(100).default(4),
+      windowMinutes: z.number().int().min(1).max(10_080).default(60),
+    })
+    .default({ maxBotHumanSwitches: 4, windowMinutes: 60 }),
   /** Call start: where calls go without an owner, how times are spoken, the lookup budget. */
   ivr: z
     .strictObject({
@@ -104,6 +114,7 @@ export const WorkspaceSettingsPatch = z.strictObject({
   reopenWindowHours: WorkspaceSettings.shape.reopenWindowHours.unwrap().optional(),
   gmailDots: z.boolean().optional(),
   ivr: WorkspaceSettings.shape.ivr.unwrap().optional(),
+  handoff: WorkspaceSettings.shape.handoff.unwrap().optional(),
   chatIdentitySecret: secret.nullable().optional(),
   publicBaseUrl: WorkspaceSettings.shape.publicBaseUrl.unwrap().nullable().optional(),
   providers: z

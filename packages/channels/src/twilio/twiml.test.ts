@@ -35,6 +35,7 @@ function context(over: Partial<JourneyContext> = {}): JourneyContext {
       repeats: 0,
       brokenPromises: 0,
     },
+    flags: [],
     seq: 1,
     createdAt: at,
     updatedAt: at,

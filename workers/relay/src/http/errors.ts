@@ -72,6 +72,14 @@ export function toProblem(e: JourneyError | WorkspaceError | CustomerError): Pro
         "Idempotency key reused",
         "this Idempotency-Key was used earlier with a different request",
       );
+    case "owner_conflict":
+      return problem(
+        409,
+        e.code,
+        "Owner changed meanwhile",
+        `the journey is owned by ${e.currentOwnerId ?? "nobody"}; re-read it and retry`,
+        { currentOwnerId: e.currentOwnerId },
+      );
     case "workspace_not_found":
       return problem(404, e.code, "Workspace not found");
     case "key_not_found":

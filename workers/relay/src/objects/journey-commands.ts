@@ -13,6 +13,7 @@ import {
 } from "@baton/core";
 import type { OwnerRow, PromiseRow } from "@baton/db";
 import type { WriteSpec } from "./journey";
+import { planOwner } from "./journey-owner";
 import type { JourneyCommand, JourneyError, NewEvent } from "./journey-types";
 import type { JourneyRecord } from "./journey-views";
 
@@ -131,7 +132,7 @@ export function planCommand(
       });
     }
     case "owner":
-      return ok(planOwner(sql, j, cmd.owner));
+      return planOwner(sql, j, cmd.owner, cmd.guard);
     case "promise.add":
       return planPromiseAdd(sql, j, cmd.promise);
     case "promise.settle":
@@ -190,59 +191,6 @@ export function planCommand(
       });
     }
   }
-}
-
-function planOwner(
-  sql: SqlStorage,
-  j: JourneyRecord,
-  owner: Extract<JourneyCommand, { kind: "owner" }>["owner"],
-): WriteSpec {
-  const previous = j.owner ? (JSON.parse(j.owner) as OwnerView) : null;
-  const label = owner.name ?? owner.id;
-  const team = owner.team ? ` (${owner.team})` : "";
-  return {
-    type: "owner.changed",
-    channel: null,
-    direction: "internal",
-    actor: owner.actor ?? SYSTEM,
-    text: `owner ${previous ? `${previous.name ?? previous.id} → ` : ""}${label}${team}${owner.note ? `: ${owner.note}` : ""}`,
-    data: {
-      from: previous,
-      to: { kind: owner.kind, id: owner.id, name: owner.name ?? null, team: owner.team ?? null },
-    },
-    occurredAt: null,
-    lastAction: `assigned to ${label}${team}`,
-    apply: (seq, now) => {
-      const view: OwnerView = {
-        kind: owner.kind,
-        id: owner.id,
-        name: owner.name ?? null,
-        team: owner.team ?? null,
-        since: now,
-      };
-      const handoff = previous !== null && previous.id !== owner.id;
-      sql.exec(
-        `UPDATE journey SET owner = ?, owner_seq = ?,
-           effort = json_set(effort, '$.handoffs', coalesce(json_extract(effort, '$.handoffs'), 0) + ?)
-         WHERE singleton = 1`,
-        JSON.stringify(view),
-        seq,
-        handoff ? 1 : 0,
-      );
-      const opened: OwnerRow = {
-        workspaceId: j.workspace,
-        journeyId: j.id,
-        seq,
-        ownerKind: owner.kind,
-        ownerId: owner.id,
-        ownerName: owner.name ?? null,
-        ownerTeam: owner.team ?? null,
-        since: now,
-        until: null,
-      };
-      return { owner: { opened, closedSeq: j.owner_seq } };
-    },
-  };
 }
 
 function promiseRow(sql: SqlStorage, j: JourneyRecord, id: string, seq: number): PromiseRow {

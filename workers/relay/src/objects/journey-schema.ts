@@ -99,4 +99,6 @@ export const JOURNEY_MIGRATIONS: readonly Migration[] = [
       failed_at TEXT NOT NULL
     )`,
   ],
+  // v5: flags that need a human's eye (e.g. handoff_loop).
+  [`ALTER TABLE journey ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'`],
 ];

@@ -15,6 +15,12 @@ import type {
   StatusInput,
 } from "@baton/core";
 
+/** The bot↔human ping-pong guard, from the workspace settings. */
+export interface HandoffGuard {
+  maxBotHumanSwitches: number;
+  windowMinutes: number;
+}
+
 /** Expected failures of the journey object; `toProblem` maps each to an HTTP problem. */
 export type JourneyError =
   | { code: "journey_not_found" }
@@ -23,7 +29,8 @@ export type JourneyError =
   | { code: "promise_settled"; id: string; status: string }
   | { code: "constraint_not_found"; id: string }
   | { code: "limit_exceeded"; what: string; max: number }
-  | { code: "idempotency_key_reused" };
+  | { code: "idempotency_key_reused" }
+  | { code: "owner_conflict"; currentOwnerId: string | null };
 
 /** A validated event on its way into the log. */
 export interface NewEvent {
@@ -71,7 +78,7 @@ export interface WriteOutcome {
 
 export type JourneyCommand =
   | { kind: "patch"; patch: JourneyPatch }
-  | { kind: "owner"; owner: OwnerInput }
+  | { kind: "owner"; owner: OwnerInput; guard?: HandoffGuard | undefined }
   | { kind: "promise.add"; promise: PromiseInput }
   | { kind: "promise.settle"; id: string; settle: PromiseSettleInput }
   | { kind: "constraint.add"; constraint: ConstraintInput }

@@ -33,6 +33,7 @@ export interface JourneyRecord {
   updated_at: string;
   resolved_at: string | null;
   card_seq: number;
+  flags: string;
   [key: string]: SqlStorageValue;
 }
 
@@ -162,6 +163,7 @@ export function buildContext(sql: SqlStorage, j: JourneyRecord): JourneyContext 
     facts: readFacts(sql),
     history: { total: j.seq, recent: readEvents(sql, recentFrom, LIMITS.recentHistory) },
     effort: { ...EMPTY_EFFORT, ...(parse<EffortView>(j.effort) ?? {}) },
+    flags: parse<string[]>(j.flags) ?? [],
     seq: j.seq,
     createdAt: j.created_at,
     updatedAt: j.updated_at,

@@ -24,6 +24,7 @@ import { rpc } from "../objects/rpc";
 import { journeyStub } from "../relay";
 import { idempotencyOf } from "./events";
 import { searchJourneys } from "./journey-search";
+import { workspaceSettings } from "../settings";
 
 export const journeys = new Hono<AppEnv>();
 
@@ -101,7 +102,11 @@ journeys.patch("/:id", write, async (c) =>
   run(c, { kind: "patch", patch: await jsonBody(c, JourneyPatch) }),
 );
 journeys.put("/:id/owner", write, async (c) =>
-  run(c, { kind: "owner", owner: await jsonBody(c, OwnerInput) }),
+  run(c, {
+    kind: "owner",
+    owner: await jsonBody(c, OwnerInput),
+    guard: (await workspaceSettings(c.env, c.get("principal").workspace))?.handoff,
+  }),
 );
 journeys.post("/:id/promises", write, async (c) =>
   run(c, { kind: "promise.add", promise: await jsonBody(c, PromiseInput) }, 201),
