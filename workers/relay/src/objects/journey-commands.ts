@@ -7,11 +7,10 @@ import {
   type Actor,
   type EffortView,
   type Facts,
-  type OwnerView,
   type Reason,
   type Result,
 } from "@baton/core";
-import type { OwnerRow, PromiseRow } from "@baton/db";
+import type { PromiseRow } from "@baton/db";
 import type { WriteSpec } from "./journey";
 import { planOwner } from "./journey-owner";
 import type { JourneyCommand, JourneyError, NewEvent } from "./journey-types";
