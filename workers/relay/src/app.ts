@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
+import { WIDGET_JS } from "./chat/widget";
 import { problem, problemResponse, ProblemError } from "./http/problem";
 import { admin, keys, settings } from "./routes/admin";
 import { chat } from "./routes/chat";
@@ -23,6 +24,13 @@ app.route("/v1/settings", settings);
 app.route("/v1/admin", admin);
 app.route("/hooks/:workspace", ivrHooks);
 app.route("/hooks/:workspace", hooks);
+app.get("/chat/widget.js", (c) =>
+  c.body(WIDGET_JS, 200, {
+    "content-type": "application/javascript; charset=utf-8",
+    "cache-control": "public, max-age=300",
+    "access-control-allow-origin": "*",
+  }),
+);
 app.route("/chat/:workspace", chat);
 
 app.notFound((c) =>

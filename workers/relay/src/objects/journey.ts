@@ -39,6 +39,7 @@ import {
 } from "./journey-views";
 import { planCommand, planEvent } from "./journey-commands";
 import { migrate } from "./sql-migrations";
+import { customerFrame, parseFrame, type SocketAttachment } from "./journey-socket";
 import { cardBrief } from "./card-brief";
 import type { JourneyCard } from "./customer-types";
 
@@ -98,7 +99,7 @@ export class JourneyObject extends DurableObject<Env> {
       if (!current) this.#init(req);
       return this.#write(req.idempotency, planEvent(this.#sql, ev));
     });
-    await this.#afterWrite(current?.status ?? null, outcome.context.status);
+    await this.#afterWrite(current?.status ?? null, outcome.context.status, outcome.seq);
     return ok({ ...outcome, created: !current });
   }
 
@@ -119,7 +120,7 @@ export class JourneyObject extends DurableObject<Env> {
     const outcome = this.ctx.storage.transactionSync(() =>
       this.#write(req.idempotency, plan.value),
     );
-    await this.#afterWrite(current.status, outcome.context.status);
+    await this.#afterWrite(current.status, outcome.context.status, outcome.seq);
     return ok({ ...outcome, created: false });
   }
 
@@ -199,9 +200,107 @@ export class JourneyObject extends DurableObject<Env> {
    * After a write: arm the flush alarm, and when the status changed, refresh the customer's
    * journey card at once (resolution reads it). Other changes reach the card with the alarm.
    */
-  async #afterWrite(before: string | null, after: string): Promise<void> {
+  async #afterWrite(before: string | null, after: string, seq: number): Promise<void> {
+    this.#broadcast(seq);
     await armFlush(this.ctx.storage);
     if (before !== after) await this.#pushCard();
+  }
+
+  /** Sends the event at `seq` to every connected chat socket (customer-visible form). */
+  #broadcast(seq: number): void {
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0) return;
+    const [event] = readEvents(this.#sql, seq - 1, 1);
+    if (!event) return;
+    const frame = JSON.stringify(customerFrame(event));
+    for (const ws of sockets) {
+      try {
+        ws.send(frame);
+      } catch {
+        // A socket closing right now; hibernation cleans it up.
+      }
+    }
+  }
+
+  /**
+   * Web chat: the Worker's chat route verified the session token and forwards the upgrade
+   * here. The socket is accepted with the hibernation API, so idle chats cost nothing.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected a WebSocket upgrade", { status: 426 });
+    }
+    const ws = request.headers.get("x-baton-workspace") ?? "";
+    const journeyId = request.headers.get("x-baton-journey") ?? "";
+    const visitorId = request.headers.get("x-baton-visitor") ?? "";
+    const j = this.#owned(ws, journeyId);
+    if (!j) return new Response("journey not found", { status: 404 });
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server);
+    const attachment: SocketAttachment = { visitorId };
+    server.serializeAttachment(attachment);
+    const recent = readEvents(this.#sql, Math.max(0, j.seq - 50), 50).map(customerFrame);
+    server.send(JSON.stringify({ type: "hello", journeyId, seq: j.seq, events: recent }));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** A frame from the browser: validated and bounded like HTTP input, then one journey write. */
+  override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const parsed = parseFrame(raw);
+    if (!parsed.ok) {
+      ws.send(JSON.stringify({ type: "error", code: parsed.code, detail: parsed.detail }));
+      if (parsed.close) ws.close(parsed.close, parsed.code);
+      return;
+    }
+    if (parsed.frame.type === "ping") {
+      ws.send(JSON.stringify({ type: "pong" }));
+      return;
+    }
+    const frame = parsed.frame;
+    const j = readJourney(this.#sql);
+    if (!j) {
+      ws.close(1011, "journey missing");
+      return;
+    }
+    const { visitorId } = ws.deserializeAttachment() as SocketAttachment;
+    const idem = frame.clientId
+      ? {
+          key: `chat:${visitorId}:${frame.clientId}`,
+          fingerprint: JSON.stringify({ text: frame.text }),
+        }
+      : undefined;
+    const replay = this.#replay(idem, j);
+    if (replay) {
+      ws.send(
+        JSON.stringify(
+          replay.ok
+            ? { type: "ack", clientId: frame.clientId, seq: replay.value.seq, replayed: true }
+            : { type: "error", code: replay.error.code },
+        ),
+      );
+      return;
+    }
+    const event: NewEvent = {
+      type: "message",
+      channel: "chat",
+      direction: "inbound",
+      actor: { kind: "customer" },
+      text: frame.text,
+    };
+    const outcome = this.ctx.storage.transactionSync(() =>
+      this.#write(idem, planEvent(this.#sql, event)),
+    );
+    ws.send(JSON.stringify({ type: "ack", clientId: frame.clientId ?? null, seq: outcome.seq }));
+    await this.#afterWrite(j.status, outcome.context.status, outcome.seq);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      ws.close(code === 1005 ? 1000 : code, "bye");
+    } catch {
+      // already closed
+    }
   }
 
   /** Copies the journey's card to its customer; a failure is retried by the next alarm. */

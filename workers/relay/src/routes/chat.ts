@@ -7,6 +7,8 @@ import { unwrap } from "../http/errors";
 import { fail } from "../http/problem";
 import { jsonBody } from "../http/validate";
 import { verifyChatUser } from "../identity/chat-identity";
+import { signSession, verifySession } from "../chat/session-token";
+import { journeyStub } from "../identity/stubs";
 import { ingestEvent } from "../relay";
 import { workspaceSettings } from "../settings";
 import { WorkspaceIdPattern } from "./admin";
@@ -81,9 +83,15 @@ chat.post("/sessions", async (c) => {
     ),
   );
   const trusted = result.verification !== "claimed";
+  const secret = c.env.ADMIN_SECRET;
+  const sessionToken = secret
+    ? await signSession(secret, { ws, journeyId: result.journeyId, visitorId: input.visitorId })
+    : null;
   return c.json(
     {
       journeyId: result.journeyId,
+      sessionToken,
+      socket: sessionToken ? `/chat/${ws}/socket?token=${encodeURIComponent(sessionToken)}` : null,
       verified: user !== null,
       identity: result.verification,
       pendingLinks: result.pendingLinks.length,
@@ -101,5 +109,34 @@ chat.post("/sessions", async (c) => {
         : [],
     },
     201,
+  );
+});
+
+/**
+ * The journey's live socket. The session token (from POST /sessions) names the journey and
+ * the visitor; the socket itself is served by the journey object with hibernation.
+ */
+chat.get("/socket", async (c) => {
+  const ws = c.req.param("workspace") ?? "";
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    fail(426, "upgrade_required", "Open this URL as a WebSocket");
+  }
+  const secret = c.env.ADMIN_SECRET;
+  const token = c.req.query("token") ?? "";
+  const session = secret ? await verifySession(secret, token) : null;
+  if (!session || session.ws !== ws) {
+    fail(
+      401,
+      "invalid_session",
+      "Invalid chat session",
+      "start a session with POST /chat/:workspace/sessions",
+    );
+  }
+  const headers = new Headers(c.req.raw.headers);
+  headers.set("x-baton-workspace", session.ws);
+  headers.set("x-baton-journey", session.journeyId);
+  headers.set("x-baton-visitor", session.visitorId);
+  return journeyStub(c.env, session.ws, session.journeyId).fetch(
+    new Request(c.req.raw.url, { method: "GET", headers }),
   );
 });
