@@ -108,3 +108,50 @@ describe("card numbers are redacted before the first durable write", () => {
     }
   });
 });
+
+describe("workspace redaction patterns", () => {
+  it("are applied before anything is stored, on events, sub-resources and chat sessions, but not identifiers", async () => {
+    const { ws, key } = await workspace();
+    const { ADMIN } = await import("./helpers");
+    const set = await api(
+      "PATCH",
+      `/v1/admin/workspaces/${ws}/settings`,
+      { redaction: { patterns: [{ name: "ssn", pattern: "\\b\\d{3}-\\d{2}-\\d{4}\\b" }] } },
+      ADMIN,
+    );
+    expect(set.status).toBe(200);
+    const bad = await api(
+      "PATCH",
+      `/v1/admin/workspaces/${ws}/settings`,
+      { redaction: { patterns: [{ name: "oops", pattern: "(" }] } },
+      ADMIN,
+    );
+    expect(bad.status).toBe(422);
+    const a = await api(
+      "POST",
+      "/v1/events",
+      smsFrom("+14155550141", "my ssn is 123-45-6789", { facts: { ssn: "123-45-6789" } }),
+      key,
+    );
+    expect(a.status).toBe(201);
+    const id = a.body.journeyId as string;
+    await api(
+      "POST",
+      `/v1/journeys/${id}/actions`,
+      { text: "checked 123-45-6789", actor: { kind: "agent", id: "dana" } },
+      key,
+    );
+    const session = await api("POST", `/chat/${ws}/sessions`, {
+      visitorId: "visitor-ssn-0001",
+      text: "ssn 123-45-6789",
+    });
+    expect(session.status).toBe(201);
+    const ctx = await api("GET", `/v1/journeys/${id}`, undefined, key);
+    const all = JSON.stringify(ctx.body) + JSON.stringify(session.body);
+    expect(all).not.toContain("123-45-6789");
+    expect(ctx.body.reason.text).toBe("my ssn is [ssn]");
+    expect(ctx.body.lastAction.text).toBe("checked [ssn]");
+    // Identifiers route, so they are never rewritten.
+    expect(ctx.body.customerId).toBe(a.body.customerId);
+  });
+});

@@ -22,8 +22,41 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** Replaces Luhn-valid card numbers in `text`; returns the text and how many were replaced. */
-export function redactText(text: string): { text: string; count: number } {
+/** A workspace's own pattern (an account number format, a national id…), redacted as `[name]`. */
+export interface RedactionPattern {
+  name: string;
+  pattern: string;
+}
+
+/** A compiled workspace pattern. */
+export interface CompiledPattern {
+  name: string;
+  regex: RegExp;
+}
+
+/** Compiles workspace patterns (validated when the settings were saved). */
+export function compilePatterns(patterns: readonly RedactionPattern[]): CompiledPattern[] {
+  return patterns.map((p) => ({ name: p.name, regex: new RegExp(p.pattern, "gu") }));
+}
+
+/** True when `pattern` compiles as a Unicode regular expression. */
+export function isValidPattern(pattern: string): boolean {
+  try {
+    new RegExp(pattern, "gu");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Replaces Luhn-valid card numbers in `text`, then the workspace's own patterns; returns the
+ * text and how many were replaced.
+ */
+export function redactText(
+  text: string,
+  extra: readonly CompiledPattern[] = [],
+): { text: string; count: number } {
   let count = 0;
   const out = text.replace(CARD_CANDIDATE, (match) => {
     const digits = match.replace(/[ -]/g, "");
@@ -31,15 +64,26 @@ export function redactText(text: string): { text: string; count: number } {
     count++;
     return `[card ••••${digits.slice(-4)}]`;
   });
-  return { text: out, count };
+  let result = out;
+  for (const p of extra) {
+    result = result.replace(p.regex, (m) => {
+      if (m.length === 0) return m;
+      count++;
+      return `[${p.name}]`;
+    });
+  }
+  return { text: result, count };
 }
 
 /** Redacts every string inside a JSON-like value, returning a new value. */
-export function redactDeep<T>(value: T): { value: T; count: number } {
+export function redactDeep<T>(
+  value: T,
+  extra: readonly CompiledPattern[] = [],
+): { value: T; count: number } {
   let count = 0;
   const walk = (v: unknown): unknown => {
     if (typeof v === "string") {
-      const r = redactText(v);
+      const r = redactText(v, extra);
       count += r.count;
       return r.text;
     }

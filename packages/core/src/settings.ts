@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isValidPattern } from "./redact";
 import { TimeZone } from "./time";
 
 const secret = z.string().min(8).max(512);
@@ -58,6 +59,27 @@ export const WorkspaceSettings = z.strictObject({
     .default("US"),
   /** A customer who returns within this many hours of a resolution continues that journey. */
   reopenWindowHours: z.number().int().min(0).max(2160).default(72),
+  /**
+   * Extra patterns redacted (as `[name]`) before anything is stored, on every channel, after
+   * card numbers. Keep them simple: they run on every stored text.
+   */
+  redaction: z
+    .strictObject({
+      patterns: z
+        .array(
+          z.strictObject({
+            name: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, "lower-case name, e.g. ssn"),
+            pattern: z
+              .string()
+              .min(1)
+              .max(200)
+              .refine(isValidPattern, { message: "must be a valid regular expression" }),
+          }),
+        )
+        .max(20)
+        .default([]),
+    })
+    .default({ patterns: [] }),
   /** Treat Gmail addresses that differ only in dots or +tags as one address. */
   gmailDots: z.boolean().default(false),
   /**
@@ -113,6 +135,7 @@ export const WorkspaceSettingsPatch = z.strictObject({
   defaultRegion: WorkspaceSettings.shape.defaultRegion.unwrap().optional(),
   reopenWindowHours: WorkspaceSettings.shape.reopenWindowHours.unwrap().optional(),
   gmailDots: z.boolean().optional(),
+  redaction: WorkspaceSettings.shape.redaction.unwrap().optional(),
   ivr: WorkspaceSettings.shape.ivr.unwrap().optional(),
   handoff: WorkspaceSettings.shape.handoff.unwrap().optional(),
   chatIdentitySecret: secret.nullable().optional(),

@@ -15,7 +15,7 @@ import type { CustomerObject } from "./objects/customer";
 import type { PendingLinkView } from "./objects/customer-types";
 import type { IdentityObject } from "./objects/identity";
 import type { JourneyObject } from "./objects/journey";
-import { workspaceSettings } from "./settings";
+import { redactForWorkspace, workspaceSettings } from "./settings";
 import type { Idempotency, JourneyError, NewEvent, WriteOutcome } from "./objects/journey-types";
 import { rpc } from "./objects/rpc";
 
@@ -49,7 +49,9 @@ export async function ingestEvent(
   idempotency: Idempotency | undefined,
   options: IngestOptions = {},
 ): Promise<Result<IngestResult, JourneyError>> {
-  const { journeyId, identifiers, threadRefs, newJourney, idempotencyKey: _k, ...event } = input;
+  const { journeyId, identifiers, threadRefs, newJourney, idempotencyKey: _k, ...raw } = input;
+  // Identifiers and thread references stay as given (they route); everything stored is redacted.
+  const event = await redactForWorkspace(env, workspace, raw);
   const refs = [...new Set(threadRefs ?? [])];
   const result = journeyId
     ? await appendTo(env, workspace, journeyId, "explicit", event, idempotency)

@@ -1,4 +1,9 @@
-import type { WorkspaceSettings } from "@baton/core";
+import {
+  compilePatterns,
+  redactDeep,
+  type CompiledPattern,
+  type WorkspaceSettings,
+} from "@baton/core";
 import type { WorkspaceObject } from "./objects/workspace";
 import { rpc } from "./objects/rpc";
 
@@ -35,4 +40,26 @@ export async function workspaceSettings(
 /** Drops a cached entry after this isolate changed the settings. */
 export function forgetSettings(workspace: string): void {
   cache.delete(workspace);
+}
+
+const compiled = new WeakMap<WorkspaceSettings, CompiledPattern[]>();
+
+/** The workspace's compiled redaction patterns (compiled once per cached settings object). */
+export function redactionPatterns(settings: WorkspaceSettings | null): CompiledPattern[] {
+  if (!settings || settings.redaction.patterns.length === 0) return [];
+  let list = compiled.get(settings);
+  if (!list) {
+    list = compilePatterns(settings.redaction.patterns);
+    compiled.set(settings, list);
+  }
+  return list;
+}
+
+/**
+ * Applies the workspace's own patterns to a request before it is sent to an object, so they
+ * hold before the first durable write. Card numbers are redacted by the journey object itself.
+ */
+export async function redactForWorkspace<T>(env: Env, workspace: string, value: T): Promise<T> {
+  const patterns = redactionPatterns(await workspaceSettings(env, workspace));
+  return patterns.length === 0 ? value : redactDeep(value, patterns).value;
 }

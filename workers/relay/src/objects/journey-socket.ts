@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { EventView } from "@baton/core";
+import type { EventView, RedactionPattern } from "@baton/core";
 
 /** Largest frame a browser may send, in bytes; larger frames close the socket with 1009. */
 export const MAX_FRAME_BYTES = 8 * 1024;
@@ -24,6 +24,8 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 /** Per-socket state kept across hibernation. */
 export interface SocketAttachment {
   visitorId: string;
+  /** The workspace's redaction patterns when the socket opened. */
+  patterns: RedactionPattern[];
 }
 
 /**

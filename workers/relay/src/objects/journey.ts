@@ -6,6 +6,8 @@ import {
   ok,
   redactDeep,
   redactText,
+  compilePatterns,
+  type RedactionPattern,
   type Actor,
   type EffortView,
   type JourneyStatus,
@@ -238,7 +240,10 @@ export class JourneyObject extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server);
-    const attachment: SocketAttachment = { visitorId };
+    const patterns = JSON.parse(
+      request.headers.get("x-baton-redaction") ?? "[]",
+    ) as RedactionPattern[];
+    const attachment: SocketAttachment = { visitorId, patterns };
     server.serializeAttachment(attachment);
     const recent = readEvents(this.#sql, Math.max(0, j.seq - 50), 50).map(customerFrame);
     server.send(JSON.stringify({ type: "hello", journeyId, seq: j.seq, events: recent }));
@@ -263,11 +268,12 @@ export class JourneyObject extends DurableObject<Env> {
       ws.close(1011, "journey missing");
       return;
     }
-    const { visitorId } = ws.deserializeAttachment() as SocketAttachment;
+    const { visitorId, patterns } = ws.deserializeAttachment() as SocketAttachment;
+    const text = redactText(frame.text, compilePatterns(patterns)).text;
     const idem = frame.clientId
       ? {
           key: `chat:${visitorId}:${frame.clientId}`,
-          fingerprint: JSON.stringify({ text: frame.text }),
+          fingerprint: JSON.stringify({ text }),
         }
       : undefined;
     const replay = this.#replay(idem, j);
@@ -286,7 +292,7 @@ export class JourneyObject extends DurableObject<Env> {
       channel: "chat",
       direction: "inbound",
       actor: { kind: "customer" },
-      text: frame.text,
+      text,
     };
     const outcome = this.ctx.storage.transactionSync(() =>
       this.#write(idem, planEvent(this.#sql, event)),

@@ -136,6 +136,8 @@ chat.get("/socket", async (c) => {
   headers.set("x-baton-workspace", session.ws);
   headers.set("x-baton-journey", session.journeyId);
   headers.set("x-baton-visitor", session.visitorId);
+  const settings = await workspaceSettings(c.env, session.ws);
+  headers.set("x-baton-redaction", JSON.stringify(settings?.redaction.patterns ?? []));
   return journeyStub(c.env, session.ws, session.journeyId).fetch(
     new Request(c.req.raw.url, { method: "GET", headers }),
   );

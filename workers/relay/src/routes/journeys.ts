@@ -24,7 +24,7 @@ import { rpc } from "../objects/rpc";
 import { journeyStub } from "../relay";
 import { idempotencyOf } from "./events";
 import { searchJourneys } from "./journey-search";
-import { workspaceSettings } from "../settings";
+import { redactForWorkspace, workspaceSettings } from "../settings";
 
 export const journeys = new Hono<AppEnv>();
 
@@ -35,8 +35,9 @@ function journeyIdOf(c: Context<AppEnv>): string {
 }
 
 /** Sends one command to the journey object and answers with the new context. */
-async function run(c: Context<AppEnv>, command: JourneyCommand, created = 200) {
+async function run(c: Context<AppEnv>, given: JourneyCommand, created = 200) {
   const ws = c.get("principal").workspace;
+  const command = await redactForWorkspace(c.env, ws, given);
   const journeyId = journeyIdOf(c);
   const idempotency = await idempotencyOf(c.req.header("idempotency-key"), undefined, command);
   const stub = journeyStub(c.env, ws, journeyId);
