@@ -473,3 +473,51 @@ describe("review fixes", () => {
     });
   });
 });
+
+describe("customer API errors", () => {
+  it("name the body field and refuse settling a pending link twice", async () => {
+    const { key } = await workspace();
+    const a = await api("POST", "/v1/events", smsFrom("+14155550178", "x"), key);
+    const bad = await api(
+      "POST",
+      `/v1/customers/${a.body.customerId}/identifiers`,
+      { identifier: { type: "phone", value: "call me" } },
+      key,
+    );
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].path).toBe("identifier.value");
+    await api(
+      "POST",
+      "/v1/events",
+      {
+        identifiers: [{ type: "email", value: "zed@example.com" }],
+        channel: "email",
+        direction: "inbound",
+        actor: { kind: "customer" },
+        text: "x",
+      },
+      key,
+    );
+    const v = await api(
+      "POST",
+      "/v1/events",
+      chat(
+        [
+          { type: "chat", value: "visitor-zed-1" },
+          { type: "email", value: "zed@example.com", verification: "claimed" },
+        ],
+        "I'm Zed",
+      ),
+      key,
+    );
+    const pid = v.body.pendingLinks[0].id as string;
+    expect(
+      (await api("POST", `/v1/customers/${v.body.customerId}/pending-links/${pid}/reject`, {}, key))
+        .status,
+    ).toBe(200);
+    expect(
+      (await api("POST", `/v1/customers/${v.body.customerId}/pending-links/${pid}/reject`, {}, key))
+        .status,
+    ).toBe(409);
+  });
+});

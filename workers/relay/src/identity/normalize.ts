@@ -18,6 +18,8 @@ export function normalizeAll(
   settings: WorkspaceSettings | null,
   source: string,
   defaultVerification: Verification = "asserted",
+  /** How errors name the field: `identifiers.<n>.value` for events, `identifier.value` for one. */
+  path: (index: number) => string = (index) => `identifiers.${index}.value`,
 ): { linked: LinkedIdentifier[]; anonymous: number } {
   const region = settings?.defaultRegion ?? "US";
   const opts = {
@@ -39,9 +41,9 @@ export function normalizeAll(
         422,
         "invalid_identifier",
         "An identifier cannot be used",
-        `identifiers.${index}.value: ${message}`,
+        `${path(index)}: ${message}`,
         {
-          errors: [{ path: `identifiers.${index}.value`, message }],
+          errors: [{ path: path(index), message }],
         },
       );
     }

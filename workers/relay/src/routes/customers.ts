@@ -43,7 +43,13 @@ async function normalizeOne(
   source: string,
 ) {
   const settings = await workspaceSettings(c.env, c.get("principal").workspace);
-  const { linked } = normalizeAll([{ ...identifier, verification }], settings, source);
+  const { linked } = normalizeAll(
+    [{ ...identifier, verification }],
+    settings,
+    source,
+    verification,
+    () => "identifier.value",
+  );
   const first = linked[0];
   if (!first)
     fail(
@@ -247,9 +253,14 @@ customers.post("/:id/pending-links/:pid/reject", write, async (c) => {
   const id = customerIdOf(c);
   const ws = c.get("principal").workspace;
   await jsonBody(c, SettleInput);
+  const pending = (await view(c, id)).pendingLinks.find((p) => p.id === c.req.param("pid"));
+  if (!pending) fail(404, "pending_link_not_found", "Pending link not found");
+  if (pending.status !== "pending") {
+    fail(409, "pending_link_settled", "Pending link already settled", `it is ${pending.status}`);
+  }
   unwrap(
     rpc<CustomerObject["settlePending"]>(
-      await customerStub(c.env, ws, id).settlePending(c.req.param("pid"), "rejected"),
+      await customerStub(c.env, ws, id).settlePending(pending.id, "rejected"),
     ),
   );
   return c.json(await view(c, id));
