@@ -5,7 +5,7 @@
  */
 import type { EventView, JourneyContext, PromiseView } from "./context";
 import type { BotPackItem, BotPackOptions, BotSectionId } from "./context-pack-bot";
-import { clipUtf8, flatten, maskContact, neutralizeMarkers } from "./context-pack-text";
+import { clipUtf8, flatten, maskContact, maskEmails, neutralizeMarkers } from "./context-pack-text";
 import type { Actor } from "./journey";
 import { redactText } from "./redact";
 
@@ -19,6 +19,15 @@ export const MIN_CLIPPED_BYTES = 32;
 function clean(s: string, maxBytes = ITEM_MAX_BYTES): string {
   const redacted = redactText(flatten(s.normalize("NFKC"))).text;
   return clipUtf8(neutralizeMarkers(maskContact(redacted)), maxBytes);
+}
+
+/**
+ * Facts are values the customer gave on purpose so nobody asks again (an order id, an account
+ * number): cards are still redacted, but digits are not masked as if they were phone numbers.
+ */
+function cleanFact(s: string, maxBytes = ITEM_MAX_BYTES): string {
+  const redacted = redactText(flatten(s.normalize("NFKC"))).text;
+  return clipUtf8(neutralizeMarkers(maskEmails(redacted)), maxBytes);
 }
 
 /** Text safe inside a tag: no brackets or separators. */
@@ -135,7 +144,7 @@ function factsSection(ctx: JourneyContext): SectionPlan {
     kind: "fact",
     source: tagSafe(f.source),
     at: minute(f.at),
-    text: clean(`${f.key}: ${String(f.value)}`),
+    text: cleanFact(`${f.key}: ${String(f.value)}`),
   }));
   return {
     id: "do_not_ask_again",
@@ -252,12 +261,12 @@ const emptyEvent: EventView = {
 /** The sections for `ctx`, most binding first; an unverified customer gets the reason topic only. */
 export function plansFor(ctx: JourneyContext, opts: BotPackOptions): SectionPlan[] {
   if (!opts.verified) {
-    const topic = ctx.reason?.topic ?? "unknown";
+    // Not even the topic: a topic such as health.* can be personal.
     const item: BotPackItem = {
-      kind: "reason topic",
+      kind: "status",
       source: "journey",
-      at: minute(ctx.reason?.at ?? ctx.createdAt),
-      text: clean(topic, 200),
+      at: minute(ctx.createdAt),
+      text: "an open journey exists; verify the customer before using it",
     };
     return [
       {

@@ -19,7 +19,7 @@ export interface BotPackOptions {
   now: Date;
   /** ISO instant of the customer's previous contact: events after it are "what changed". */
   since?: string;
-  /** False until the customer proved who they are: the pack then carries the reason topic only. */
+  /** False until the customer proved who they are: the pack then carries nothing personal. */
   verified: boolean;
 }
 

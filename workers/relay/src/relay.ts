@@ -15,7 +15,8 @@ import type { CustomerObject } from "./objects/customer";
 import type { PendingLinkView } from "./objects/customer-types";
 import type { IdentityObject } from "./objects/identity";
 import type { JourneyObject } from "./objects/journey";
-import { redactForWorkspace, workspaceSettings } from "./settings";
+import { redactEvent } from "./redact-fields";
+import { redactionPatterns, workspaceSettings } from "./settings";
 import type { Idempotency, JourneyError, NewEvent, WriteOutcome } from "./objects/journey-types";
 import { rpc } from "./objects/rpc";
 
@@ -51,7 +52,7 @@ export async function ingestEvent(
 ): Promise<Result<IngestResult, JourneyError>> {
   const { journeyId, identifiers, threadRefs, newJourney, idempotencyKey: _k, ...raw } = input;
   // Identifiers and thread references stay as given (they route); everything stored is redacted.
-  const event = await redactForWorkspace(env, workspace, raw);
+  const event = redactEvent(raw, redactionPatterns(await workspaceSettings(env, workspace)));
   const refs = [...new Set(threadRefs ?? [])];
   const result = journeyId
     ? await appendTo(env, workspace, journeyId, "explicit", event, idempotency)

@@ -1,9 +1,4 @@
-import {
-  compilePatterns,
-  redactDeep,
-  type CompiledPattern,
-  type WorkspaceSettings,
-} from "@baton/core";
+import { compilePatterns, type CompiledPattern, type WorkspaceSettings } from "@baton/core";
 import type { WorkspaceObject } from "./objects/workspace";
 import { rpc } from "./objects/rpc";
 
@@ -53,13 +48,4 @@ export function redactionPatterns(settings: WorkspaceSettings | null): CompiledP
     compiled.set(settings, list);
   }
   return list;
-}
-
-/**
- * Applies the workspace's own patterns to a request before it is sent to an object, so they
- * hold before the first durable write. Card numbers are redacted by the journey object itself.
- */
-export async function redactForWorkspace<T>(env: Env, workspace: string, value: T): Promise<T> {
-  const patterns = redactionPatterns(await workspaceSettings(env, workspace));
-  return patterns.length === 0 ? value : redactDeep(value, patterns).value;
 }

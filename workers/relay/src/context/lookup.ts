@@ -1,4 +1,5 @@
 import type { IdentifierType, JourneyContext, WorkspaceSettings } from "@baton/core";
+import { ProblemError } from "../http/problem";
 import { normalizeAll } from "../identity/normalize";
 import { customerStub, identityStub, journeyStub } from "../identity/stubs";
 import type { CallBrief } from "../objects/call-brief";
@@ -59,7 +60,14 @@ export async function lookupBrief(
   identifier: { type: IdentifierType; value: string },
   attestation: Attestation | undefined,
 ): Promise<Lookup> {
-  const { linked } = normalizeAll([identifier], settings, "lookup");
+  let linked: ReturnType<typeof normalizeAll>["linked"];
+  try {
+    ({ linked } = normalizeAll([identifier], settings, "lookup"));
+  } catch (e) {
+    // A number that cannot be read is not a 4xx at call start: the caller is simply unknown.
+    if (e instanceof ProblemError) return { brief: NONE, verified: false, degraded: null, hops: 0 };
+    throw e;
+  }
   const id = linked[0];
   if (!id) return { brief: NONE, verified: false, degraded: "anonymous", hops: 0 };
   const found = rpc<IdentityObject["context"]>(await identityStub(env, ws, id.key).context(ws));

@@ -28,6 +28,14 @@ export async function mergeCustomers(
   actor: unknown,
 ): Promise<Result<MergeOutcome, CustomerError>> {
   if (survivorId === absorbedId) return err({ code: "customer_not_found" });
+  const survivorView = rpc<CustomerObject["view"]>(
+    await customerStub(env, workspace, survivorId).view(workspace, survivorId),
+  );
+  // A survivor that was itself merged away cannot take customers in (its cards would be lost);
+  // one that has no record yet (created by this very event) can.
+  if (survivorView.ok && survivorView.value.mergedInto) {
+    return err({ code: "customer_merged", into: survivorView.value.mergedInto });
+  }
   const mergeId = newId("mrg");
   // The survivor records the merge first: if a later step fails, the merge is listed on the
   // survivor and can be undone by its id, which moves back whatever had moved.
@@ -36,7 +44,11 @@ export async function mergeCustomers(
   const moved = rpc<CustomerObject["absorbInto"]>(
     await absorbed.absorbInto(mergeId, survivorId, reason, actor),
   );
-  if (!moved.ok) return moved;
+  if (!moved.ok) {
+    // Nothing moved: the survivor forgets the merge it had begun.
+    await customerStub(env, workspace, survivorId).abortMerge(mergeId);
+    return moved;
+  }
   const { identifiers, journeys } = moved.value;
   await Promise.all(
     identifiers.map(async (i) =>

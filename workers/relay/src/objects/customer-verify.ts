@@ -66,7 +66,8 @@ export async function checkCode(
     )
     .toArray()[0];
   if (!row) return err({ code: "verification_not_found", id });
-  // A used code may be presented again (a retried request), but only the right one.
+  if (Date.parse(row.expires_at) < Date.now()) return err({ code: "verification_expired" });
+  // A used code may be presented again (a retried request) while valid, but only the right one.
   if (row.confirmed_at) {
     return candidate === row.code_hash
       ? ok({ key: row.key, type: row.type, value: row.value })

@@ -315,6 +315,11 @@ export class CustomerObject extends DurableObject<Env> {
     this.#recordMerge(mergeId, "survivor", absorbedId, reason, actor);
   }
 
+  /** Survivor side: drops a merge record whose absorbed side refused (nothing had moved). */
+  abortMerge(mergeId: string): void {
+    this.#sql.exec("DELETE FROM merges WHERE id = ? AND role = 'survivor'", mergeId);
+  }
+
   /** Survivor side of an unmerge: gives back exactly what the merge brought in. */
   async giveBack(
     mergeId: string,

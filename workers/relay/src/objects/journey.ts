@@ -172,7 +172,7 @@ export class JourneyObject extends DurableObject<Env> {
     if (!j) return err({ code: "journey_not_found" });
     if (j.customer_id === customerId) return ok(null);
     const from = j.customer_id;
-    this.ctx.storage.transactionSync(() =>
+    const outcome = this.ctx.storage.transactionSync(() =>
       this.#write(undefined, {
         type: "customer.changed",
         channel: null,
@@ -189,6 +189,7 @@ export class JourneyObject extends DurableObject<Env> {
         },
       }),
     );
+    this.#broadcast(outcome.seq);
     await armFlush(this.ctx.storage);
     return ok(null);
   }

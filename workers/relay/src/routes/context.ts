@@ -41,6 +41,11 @@ const ContextQuery = z
     format: z.enum(["json", "text", "openai", "anthropic"]).default("json"),
     since: Instant.optional(),
     attestation: AttestationParam.optional(),
+    /**
+     * How the caller knows the identifier: `claimed` (typed in by the person talking to a
+     * bot) never unlocks context, whatever the stored link says.
+     */
+    as: z.enum(["claimed", "asserted", "verified"]).default("asserted"),
   })
   .refine(
     (q) =>
@@ -87,26 +92,33 @@ export async function ivrAnswer(
   return found.degraded === "timeout" ? { ...map, degraded: "timeout" } : map;
 }
 
-function botAnswer(c: Context<AppEnv>, ctx: JourneyContext, q: ContextQuery, verified: boolean) {
+interface Meta {
+  match: "single" | "multiple";
+  journeyId: string;
+  verified: boolean;
+  alternatives: string[];
+}
+
+function botAnswer(c: Context<AppEnv>, ctx: JourneyContext, q: ContextQuery, meta: Meta) {
   const pack = botPack(ctx, {
     budgetTokens: q.budget,
     now: new Date(),
-    verified,
+    verified: meta.verified,
     ...(q.since ? { since: q.since } : {}),
   });
+  const extra = { ...meta, tokens: pack.tokens, truncated: pack.truncated };
   switch (q.format) {
     case "text":
-      return c.text(pack.text);
-    case "openai":
-      return c.json({
-        messages: pack.messages.openai,
-        tokens: pack.tokens,
-        truncated: pack.truncated,
+      return c.text(pack.text, 200, {
+        "x-baton-journey": meta.journeyId,
+        "x-baton-verified": String(meta.verified),
       });
+    case "openai":
+      return c.json({ messages: pack.messages.openai, ...extra });
     case "anthropic":
-      return c.json({ ...pack.messages.anthropic, tokens: pack.tokens, truncated: pack.truncated });
+      return c.json({ ...pack.messages.anthropic, ...extra });
     case "json":
-      return c.json({ ...pack.json, tokens: pack.tokens, truncated: pack.truncated });
+      return c.json({ ...pack.json, ...extra });
   }
 }
 
@@ -132,28 +144,37 @@ context.get("/", requireScope("context:read"), async (c) => {
   let journeyId = q.journey ?? null;
   let verified = true;
   let alternatives: string[] = [];
+  let briefMatch: "single" | "multiple" | null = null;
   if (identifier) {
     const found = await lookupBrief(c.env, ws, settings, identifier, q.attestation);
-    verified = found.verified;
+    verified = found.verified && q.as !== "claimed";
+    briefMatch = found.brief?.match === "multiple" ? "multiple" : found.brief ? "single" : null;
     journeyId = found.brief?.journeyId ?? null;
     alternatives = (found.brief?.journeys ?? []).map((j) => j.id).filter((id) => id !== journeyId);
   }
   const ctx = journeyId ? await journeyContext(c.env, ws, journeyId) : null;
   if (!ctx) {
     if (q.journey) fail(404, "journey_not_found", "Journey not found");
-    return c.json({ match: "none", verified: false, context: null });
+    const none = { match: "none", journeyId: null, verified: false, alternatives: [] };
+    if (q.audience === "bot" && q.format === "text")
+      return c.text("", 200, { "x-baton-match": "none" });
+    if (q.audience === "bot" && q.format !== "json") return c.json({ messages: [], ...none });
+    return c.json({ ...none, context: null });
   }
-  if (q.audience === "bot") return botAnswer(c, ctx, q, verified);
+  const match = briefMatch ?? "single";
+  if (q.audience === "bot") {
+    return botAnswer(c, ctx, q, { match, journeyId: ctx.id, verified, alternatives });
+  }
   if (!verified) {
     return c.json({
-      match: alternatives.length ? "multiple" : "single",
+      match,
       verified: false,
       journeyId: ctx.id,
       context: null,
     });
   }
   return c.json({
-    match: alternatives.length ? "multiple" : "single",
+    match,
     verified,
     alternatives,
     ...agentPack(ctx),

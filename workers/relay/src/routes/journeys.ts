@@ -24,7 +24,8 @@ import { rpc } from "../objects/rpc";
 import { journeyStub } from "../relay";
 import { idempotencyOf } from "./events";
 import { searchJourneys } from "./journey-search";
-import { redactForWorkspace, workspaceSettings } from "../settings";
+import { redactCommand } from "../redact-fields";
+import { redactionPatterns, workspaceSettings } from "../settings";
 
 export const journeys = new Hono<AppEnv>();
 
@@ -37,9 +38,11 @@ function journeyIdOf(c: Context<AppEnv>): string {
 /** Sends one command to the journey object and answers with the new context. */
 async function run(c: Context<AppEnv>, given: JourneyCommand, created = 200) {
   const ws = c.get("principal").workspace;
-  const command = await redactForWorkspace(c.env, ws, given);
   const journeyId = journeyIdOf(c);
-  const idempotency = await idempotencyOf(c.req.header("idempotency-key"), undefined, command);
+  // Fingerprint what the caller sent, so a retry matches even if settings changed meanwhile.
+  const { guard: _g, ...sent } = given as JourneyCommand & { guard?: unknown };
+  const idempotency = await idempotencyOf(c.req.header("idempotency-key"), undefined, sent);
+  const command = redactCommand(given, redactionPatterns(await workspaceSettings(c.env, ws)));
   const stub = journeyStub(c.env, ws, journeyId);
   const out = unwrap(
     rpc<JourneyObject["command"]>(
