@@ -37,6 +37,8 @@ export const journeys = sqliteTable(
     index("journeys_status").on(t.workspaceId, t.status, t.updatedAt),
     index("journeys_owner").on(t.workspaceId, t.ownerId, t.updatedAt),
     index("journeys_updated").on(t.workspaceId, t.updatedAt),
+    // Effort analytics select journeys by creation time (routes/analytics.ts).
+    index("journeys_created").on(t.workspaceId, t.createdAt, t.id),
   ],
 );
 

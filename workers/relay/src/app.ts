@@ -3,6 +3,7 @@ import type { AppEnv } from "./env";
 import { WIDGET_JS } from "./chat/widget";
 import { problem, problemResponse, ProblemError } from "./http/problem";
 import { admin, keys, settings } from "./routes/admin";
+import { analytics } from "./routes/analytics";
 import { chat } from "./routes/chat";
 import { context } from "./routes/context";
 import { customers } from "./routes/customers";
@@ -22,6 +23,7 @@ app.route("/v1/context", context);
 app.route("/v1/keys", keys);
 app.route("/v1/settings", settings);
 app.route("/v1/admin", admin);
+app.route("/v1/analytics", analytics);
 app.route("/hooks/:workspace", ivrHooks);
 app.route("/hooks/:workspace", hooks);
 app.get("/chat/widget.js", (c) =>

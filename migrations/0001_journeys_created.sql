@@ -1,0 +1,1 @@
+CREATE INDEX `journeys_created` ON `journeys` (`workspace_id`,`created_at`,`id`);
