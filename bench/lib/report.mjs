@@ -1,0 +1,323 @@
+// The printed table, the targets from the issue, and the results files.
+const fmt = (v, digits = 1) =>
+  v === null || v === undefined
+    ? "–"
+    : Number(v).toLocaleString("en-US", { maximumFractionDigits: digits });
+const x = (v) => (v === null || v === undefined ? "–" : `${v.toFixed(2)}×`);
+
+/** Rows of the main table: one per measured (scenario, concurrency). */
+export function tableRows(results) {
+  const rows = [];
+  for (const s of results.scenarios) {
+    if (s.status !== "measured") {
+      rows.push([s.name, "", s.status, "", "", "", "", "", "", "", "", ""]);
+      continue;
+    }
+    for (const c of Object.keys(s.runs)) {
+      const r = s.runs[c];
+      rows.push([
+        s.name,
+        c,
+        fmt(r.okRps),
+        x(r.vsHello?.okRps),
+        fmt(r.latencyMs.p50, 2),
+        x(r.vsHello?.p50),
+        fmt(r.latencyMs.p99, 2),
+        x(r.vsHello?.p99),
+        r.notOk ? `${fmt(r.notOk, 0)}` : "0",
+        fmt(r.workerdCpuPctOfOneCore, 0),
+        fmt(r.otherProcessesPct, 0),
+        fmt(r.peakRssMb),
+      ]);
+    }
+  }
+  return rows;
+}
+
+export const HEADER = [
+  "scenario",
+  "c",
+  "ok req/s",
+  "× hello",
+  "p50 ms",
+  "× hello",
+  "p99 ms",
+  "× hello",
+  "not ok",
+  "workerd CPU %",
+  "others CPU %",
+  "workerd RSS MB",
+];
+
+export function textTable(header, rows, left = 2) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) =>
+    cells
+      .map((c, i) => (i < left ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])))
+      .join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+export function markdownTable(header, rows, left = 2) {
+  const esc = (c) => String(c).replace(/\|/g, "\\|");
+  return [
+    `| ${header.map(esc).join(" | ")} |`,
+    `| ${header.map((_, i) => (i < left ? "---" : "---:")).join(" | ")} |`,
+    ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`),
+  ].join("\n");
+}
+
+const met = (ok) => (ok ? "met" : "missed");
+
+/** The targets from the issue, each met / missed / not yet measurable, with the figure. */
+export function evaluateTargets(results) {
+  const scen = (id) => results.scenarios.find((s) => s.id === id);
+  const c16 = (id) => (scen(id)?.status === "measured" ? scen(id).runs["16"] : null);
+  const targets = [];
+
+  const ivr = c16("context_ivr");
+  targets.push({
+    id: "ivr_lookup_throughput",
+    target: "IVR lookup throughput at c=16 ≥ 0.6× hello-world",
+    status: ivr ? met(ivr.vsHello.okRps >= 0.6) : "not yet measurable",
+    figure: ivr
+      ? `${x(ivr.vsHello.okRps)} (${fmt(ivr.okRps)} req/s)`
+      : scen("context_ivr")?.status === "not built yet"
+        ? `GET /v1/context is not built yet; for reference, the one-object journey read ran at ${x(c16("journey_read")?.vsHello.okRps)}`
+        : (scen("context_ivr")?.reason ?? "not run"),
+  });
+
+  const sms = c16("twilio_sms");
+  const smsScen = scen("twilio_sms");
+  targets.push({
+    id: "signed_sms_ingest",
+    target: "Signed Twilio SMS ingest at c=16 ≥ 0.35× hello-world",
+    status: sms ? met(sms.vsHello.okRps >= 0.35) : "not yet measurable",
+    figure: sms
+      ? `${x(sms.vsHello.okRps)} (${fmt(sms.okRps)} req/s)`
+      : (smsScen?.reason ?? "not run"),
+  });
+
+  const app = c16("append_hot");
+  targets.push({
+    id: "hot_journey_appends",
+    target: "One hot journey ≥ 500 appends/s (c=16)",
+    status: app ? met(app.okRps >= 500) : "not yet measurable",
+    figure: app ? `${fmt(app.okRps)} appends/s (${x(app.vsHello.okRps)} hello-world)` : "not run",
+  });
+
+  const lag = results.d1?.lag?.["16"];
+  targets.push({
+    id: "d1_lag_p99",
+    target: "D1 history lag p99 ≤ 2 s (under the c=16 append load)",
+    status:
+      lag && lag.seen > 0
+        ? met(lag.notSeenWithinSettle === 0 && lag.lagMs.p99 <= 2000)
+        : "not yet measurable",
+    figure: lag
+      ? `p50 ${fmt(lag.lagMs.p50, 0)} ms, p99 ${fmt(lag.lagMs.p99, 0)} ms over ${lag.seen} samples` +
+        (lag.notSeenWithinSettle
+          ? `, ${lag.notSeenWithinSettle} not visible within ${lag.settleMs / 1000} s`
+          : "")
+      : "not run",
+  });
+
+  const id = results.scale?.identities;
+  let lookupStatus = "not yet measurable";
+  let lookupFigure = "needs `pnpm bench --scale`";
+  if (id) {
+    const r = id.largeVsSmall["1"];
+    const failed = Object.entries(id.lookup.large)
+      .filter(([, run]) => run.notOk > 0)
+      .map(
+        ([c, run]) => `at c=${c} ${fmt(run.notOk, 0)} of ${fmt(run.requests, 0)} lookups failed`,
+      );
+    const figure =
+      `at ${fmt(id.created, 0)} vs 1,000 identities (c=1): p50 ${x(r.p50)}, p99 ${x(r.p99)}` +
+      (failed.length ? ` (${failed.join(", ")})` : "");
+    if (!id.contextEndpoint) {
+      lookupFigure = `GET /v1/context is not built yet. Stand-in (event routed by phone) ${figure}`;
+    } else if (id.created >= 100_000) {
+      lookupStatus = met(r.p50 <= 1.2 && r.p99 <= 1.2);
+      lookupFigure = figure;
+    } else {
+      lookupStatus = `partly measured (${met(r.p50 <= 1.2 && r.p99 <= 1.2)} at ${fmt(id.created, 0)})`;
+      lookupFigure =
+        `${figure}; 100k identities were not created (about ${fmt(id.extrapolatedSecondsFor100k / 60, 0)} min by extrapolation` +
+        (id.extrapolatedRssMbFor100k
+          ? `, ${fmt(id.extrapolatedRssMbFor100k / 1024, 1)} GB of workerd memory`
+          : "") +
+        ")";
+    }
+  }
+  targets.push({
+    id: "lookup_latency_at_scale",
+    target: "Lookup latency at 100k customers within 1.2× of 1k",
+    status: lookupStatus,
+    figure: lookupFigure,
+  });
+  return targets;
+}
+
+export const SCALE_HEADER = [
+  "scale scenario",
+  "size",
+  "c",
+  "ok req/s",
+  "p50 ms",
+  "p99 ms",
+  "p50 vs 1k",
+  "p99 vs 1k",
+  "not ok",
+];
+
+/** Rows of the scale table: the timeline query and the lookup, small and large. */
+export function scaleRows(scale) {
+  if (!scale) return [];
+  const rows = [];
+  const add = (name, size, runs, cmp) => {
+    for (const c of Object.keys(runs)) {
+      const r = runs[c];
+      rows.push([
+        name,
+        size,
+        c,
+        fmt(r.okRps),
+        fmt(r.latencyMs.p50, 2),
+        fmt(r.latencyMs.p99, 2),
+        cmp ? x(cmp[c].p50) : "",
+        cmp ? x(cmp[c].p99) : "",
+        r.notOk ? `${fmt(r.notOk, 0)}` : "0",
+      ]);
+    }
+  };
+  const d = scale.d1;
+  const tl = "GET /v1/journeys?customer=… (D1)";
+  add(tl, `${fmt(d.customers.small, 0)} customers`, d.timeline.small, null);
+  add(
+    tl,
+    `${fmt(d.customers.large, 0)} customers, ${fmt(d.rowsInD1.events, 0)} events`,
+    d.timeline.large,
+    d.largeVsSmall,
+  );
+  const id = scale.identities;
+  const lk = id.contextEndpoint
+    ? "IVR lookup GET /v1/context?phone=…"
+    : "lookup stand-in (event routed by phone)";
+  add(lk, "1,000 identities", id.lookup.small, null);
+  add(lk, `${fmt(id.created, 0)} identities`, id.lookup.large, id.largeVsSmall);
+  return rows;
+}
+
+const START = "<!-- bench:results:start (generated by `pnpm bench` from docs/benchmarks.json) -->";
+const END = "<!-- bench:results:end -->";
+
+/** The generated part of docs/benchmarks.md: the run, the machine, the tables, the targets. */
+export function docsSection(r) {
+  const m = r.machine;
+  const lag = r.d1?.lag ?? {};
+  const rows = r.d1?.rowsPerEvent;
+  const lines = [
+    START,
+    "",
+    `Run of ${r.generatedAt.slice(0, 16).replace("T", " ")} UTC: \`${r.command}\`, ` +
+      `${r.config.secondsPerRun} s per measured run after a ${r.config.warmupSeconds} s warm-up at c=16.`,
+    "",
+    `Machine: ${m.nproc} vCPUs (${m.cpuModel}), ${fmt(m.memTotalMb / 1024, 1)} GB RAM, ${m.os}; ` +
+      `Node ${m.node}, wrangler ${m.wrangler}, miniflare ${m.miniflare}, workerd ${m.workerd}, ` +
+      `${m.wrk.split(" Copyright")[0]}. Load average (1/5/15 min) ${m.loadavgStart.join(" / ")} at the start, ` +
+      `${m.loadavgEnd.join(" / ")} at the end.`,
+    "",
+    markdownTable(HEADER, tableRows(r)),
+    "",
+    `Hello-world at the end of the run, as a share of the start: c=1 ${r.baseline.drift_c1 ?? "–"}×, ` +
+      `c=16 ${r.baseline.drift_c16 ?? "–"}×. The ratios use the mean of the two.`,
+    "",
+  ];
+  for (const c of Object.keys(lag)) {
+    const l = lag[c];
+    lines.push(
+      `- D1 lag under the c=${c} append load: p50 ${fmt(l.lagMs.p50, 0)} ms, p90 ${fmt(l.lagMs.p90, 0)} ms, ` +
+        `p99 ${fmt(l.lagMs.p99, 0)} ms, max ${fmt(l.lagMs.max, 0)} ms over ${l.seen} samples` +
+        (l.notSeenWithinSettle
+          ? ` (${l.notSeenWithinSettle} not visible within ${l.settleMs / 1000} s)`
+          : "") +
+        `; the whole backlog was in D1 ${fmt(l.backlogDrainedMsAfterLoad, 0)} ms after the load stopped.`,
+    );
+  }
+  if (rows) {
+    lines.push(
+      `- D1 rows per event (${fmt(rows.eventsAccepted, 0)} events appended to the hot journey): ` +
+        `${rows.netNewRowsPerEvent} net new rows per event, ${rows.rowWritesPerEvent} row writes per event ` +
+        `(${Object.entries(rows.writes)
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => `${k} ${fmt(n, 0)}`)
+          .join(", ")}).`,
+    );
+  }
+  lines.push(
+    `- workerd memory: peak RSS ${r.memory.peakRssMb} MB (VmHWM ${r.memory.vmHwmMb} MB) over the whole run.`,
+  );
+  if (r.workerLogs?.errors) {
+    const first = (r.workerLogs.samples[0] ?? "").split("\n")[0].slice(0, 200);
+    lines.push(
+      `- The Worker logged ${fmt(r.workerLogs.errors, 0)} errors during the run; the first: \`${first}\`.`,
+    );
+  }
+  if (r.memory.peakOpenFiles) {
+    lines.push(
+      `- workerd held at most ${fmt(r.memory.peakOpenFiles, 0)} files open (limit ${fmt(r.memory.openFilesLimit, 0)}).`,
+    );
+  }
+  const s = r.scale;
+  if (s) {
+    const id = s.identities;
+    lines.push(
+      "",
+      markdownTable(SCALE_HEADER, scaleRows(s), 3),
+      "",
+      `- D1 seeded through the binding: ${fmt(s.d1.rowsInD1.journeys, 0)} journeys and ${fmt(s.d1.rowsInD1.events, 0)} events ` +
+        `(${s.d1.journeysPerCustomer} journeys per customer, ${s.d1.eventsPerJourney} events per journey) in ` +
+        `${fmt((s.d1.seedMs.small + s.d1.seedMs.large) / 1000, 1)} s. Query plan: ${s.d1.queryPlan.join("; ")}.`,
+      `- Identities created through \`POST /v1/events\` (identity + customer + journey object each, ` +
+        `${id.createConcurrency} in flight): ${fmt(id.created, 0)} in ${fmt(id.secondsTotal, 0)} s ` +
+        `(${id.perSecond}/s; the first 1,000 took ${id.secondsFor1k} s)` +
+        (id.failures ? `, ${id.failures} failed (${id.firstFailure})` : "") +
+        (id.stoppedBy ? `; stopped by the ${id.stoppedBy}` : "") +
+        `. workerd RSS ${id.workerdRssMb.after1k} MB after 1,000, ${id.workerdRssMb.afterAll} MB after ${fmt(id.created, 0)}` +
+        (id.rssMbPerIdentity > 0 ? ` (${id.rssMbPerIdentity} MB per identity)` : "") +
+        (id.extrapolatedSecondsFor100k
+          ? `. Extrapolated to 100k: about ${fmt(id.extrapolatedSecondsFor100k / 60, 0)} min of creation` +
+            (id.extrapolatedRssMbFor100k
+              ? ` and ${fmt(id.extrapolatedRssMbFor100k / 1024, 1)} GB of workerd memory`
+              : "") +
+            ", which is why the default stops at 10k."
+          : ".") +
+        (id.visitsPerIdentity
+          ? ` During the c=1 lookup runs each identity was looked up ${id.visitsPerIdentity.small[1]} times on average at 1,000 ` +
+            `and ${id.visitsPerIdentity.large[1]} times at ${fmt(id.created, 0)}.`
+          : ""),
+    );
+  } else {
+    lines.push("", "The scale run (`pnpm bench --scale`) was not part of this run.");
+  }
+  lines.push(
+    "",
+    "| target | status | figure |",
+    "| --- | --- | --- |",
+    ...r.targets.map(
+      (t) => `| ${t.target} | ${t.status} | ${String(t.figure).replace(/\|/g, "\\|")} |`,
+    ),
+    "",
+    END,
+  );
+  return lines.join("\n");
+}
+
+/** Replaces the generated section of docs/benchmarks.md (or appends it). */
+export function replaceDocsSection(markdown, section) {
+  const a = markdown.indexOf(START);
+  const b = markdown.indexOf(END);
+  if (a < 0 || b < a) return `${markdown.trimEnd()}\n\n${section}\n`;
+  return markdown.slice(0, a) + section + markdown.slice(b + END.length);
+}

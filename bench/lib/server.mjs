@@ -1,0 +1,128 @@
+// Hosts the relay and a hello-world Worker in one workerd process through Miniflare's API
+// (not `wrangler dev`, whose proxy Worker caps throughput far below workerd's own).
+// Each Worker gets its own loopback socket straight into workerd (unsafeDirectSockets), so
+// neither goes through Miniflare's entry Worker and the two are served the same way.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+
+const require = createRequire(import.meta.url);
+const wranglerDir = path.dirname(require.resolve("wrangler/package.json"));
+// The miniflare (and so workerd) that this wrangler depends on: the runtime `wrangler dev`
+// and the tests use. It is not a direct dependency of the workspace, so resolve it from
+// wrangler's own package.
+const wranglerRequire = createRequire(path.join(wranglerDir, "package.json"));
+const miniflarePath = wranglerRequire.resolve("miniflare");
+const miniflareRequire = createRequire(miniflarePath);
+
+export function versions() {
+  return {
+    wrangler: require("wrangler/package.json").version,
+    miniflare: wranglerRequire("miniflare/package.json").version,
+    workerd: miniflareRequire("workerd/package.json").version,
+  };
+}
+
+/** Bundles the Worker exactly as `wrangler deploy` would, without uploading it. */
+export function bundle(outdir) {
+  rmSync(outdir, { recursive: true, force: true });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(wranglerDir, "bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir],
+    { encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
+  );
+  if (r.status !== 0) {
+    throw new Error(`wrangler deploy --dry-run failed:\n${r.stdout}\n${r.stderr}`);
+  }
+  const main = path.join(outdir, "index.js");
+  return { main, bytes: readFileSync(main).byteLength };
+}
+
+const HELLO = `export default {
+  fetch() {
+    return Response.json({ hello: "world" });
+  },
+};`;
+
+/**
+ * Starts workerd with the relay (bindings from wrangler.toml, local D1 and SQLite Durable
+ * Objects persisted under `stateDir`, ADMIN_SECRET set) and the hello-world Worker.
+ */
+export async function startServer({ scriptPath, stateDir, adminSecret, configPath }) {
+  const { Miniflare, convertV4MiniflareOptions } = await import(miniflarePath);
+  rmSync(stateDir, { recursive: true, force: true });
+  mkdirSync(stateDir, { recursive: true });
+  // convertV4MiniflareOptions does not take modulesRules; the bundle is one ES module anyway.
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
+  const relayOptions = { ...workerOptions };
+  delete relayOptions.modulesRules;
+  const logs = { errors: 0, warnings: 0, samples: [] };
+  const direct = [{ host: "127.0.0.1", port: 0 }];
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      resourcePersistencePath: stateDir,
+      handleStructuredLogs: ({ level, message }) => {
+        if (level === "error") logs.errors++;
+        else if (level === "warn") logs.warnings++;
+        else return;
+        if (logs.samples.length < 10) logs.samples.push(`${level}: ${message}`.slice(0, 500));
+      },
+      workers: [
+        {
+          ...relayOptions,
+          name: "relay",
+          modules: true,
+          scriptPath,
+          bindings: { ...relayOptions.bindings, ADMIN_SECRET: adminSecret },
+          unsafeDirectSockets: direct,
+        },
+        {
+          name: "hello",
+          modules: true,
+          script: HELLO,
+          compatibilityDate: relayOptions.compatibilityDate,
+          compatibilityFlags: relayOptions.compatibilityFlags,
+          unsafeDirectSockets: direct,
+        },
+      ],
+    }),
+  );
+  await mf.ready;
+  const relayUrl = (await mf.unsafeGetDirectURL("relay")).href.replace(/\/$/, "");
+  const helloUrl = (await mf.unsafeGetDirectURL("hello")).href.replace(/\/$/, "");
+  const db = await mf.getD1Database("DB", "relay");
+  return { mf, relayUrl, helloUrl, db, logs, pid: workerdPid() };
+}
+
+/** Applies ./migrations/*.sql in order through the D1 binding (what wrangler does locally). */
+export async function applyMigrations(db, dir) {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
+  for (const file of files) {
+    const statements = unstable_splitSqlQuery(readFileSync(path.join(dir, file), "utf8"));
+    await db.batch(statements.map((s) => db.prepare(s)));
+  }
+  return files;
+}
+
+/** The workerd process this Node process started (its child), for memory sampling. */
+function workerdPid() {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid ...
+    const m = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
+    if (m && m[1] === "workerd" && Number(m[2]) === process.pid) return Number(entry);
+  }
+  return null;
+}
