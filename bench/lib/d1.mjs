@@ -166,3 +166,37 @@ export function lagSampler({ call, key, ws, journeyId, db, everyMs = 50, pollMs 
     },
   };
 }
+
+/**
+ * What D1 bills as rows written for one insert into, and one update of, each history table:
+ * the row plus one per index entry it touches. Measured on the binding with throwaway rows
+ * (D1's meta.rows_written), then deleted. Only events and journeys: the tables a plain
+ * message event writes.
+ */
+export async function billedRowsPerWrite(db) {
+  const ws = "__bench_probe";
+  const run = async (sql) => (await db.prepare(sql).run()).meta.rows_written;
+  const out = {};
+  out["events.insert"] = await run(
+    `INSERT INTO events (workspace_id, journey_id, seq, id, type, occurred_at, recorded_at)
+     VALUES ('${ws}', 'j', 1, 'e', 'message', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+  );
+  const cols = (await db.prepare("PRAGMA table_info(journeys)").all()).results.filter(
+    (c) => c.notnull && c.dflt_value === null,
+  );
+  const values = cols.map((c) =>
+    c.name === "workspace_id" ? `'${ws}'` : /int/i.test(c.type) ? "1" : "'x'",
+  );
+  out["journeys.insert"] = await run(
+    `INSERT INTO journeys (${cols.map((c) => c.name).join(", ")}) VALUES (${values.join(", ")})`,
+  );
+  // What a flush does to a journey that already has a row: a new updated_at and last_seq.
+  out["journeys.update"] = await run(
+    `UPDATE journeys SET updated_at = 'y', last_seq = last_seq + 1 WHERE workspace_id = '${ws}'`,
+  );
+  await db.batch([
+    db.prepare(`DELETE FROM events WHERE workspace_id = '${ws}'`),
+    db.prepare(`DELETE FROM journeys WHERE workspace_id = '${ws}'`),
+  ]);
+  return out;
+}

@@ -248,11 +248,16 @@ export function docsSection(r) {
   if (rows) {
     lines.push(
       `- D1 rows per event (${fmt(rows.eventsAccepted, 0)} events appended to the hot journey): ` +
-        `${rows.netNewRowsPerEvent} net new rows per event, ${rows.rowWritesPerEvent} row writes per event ` +
+        `net new rows per event ${rows.netNewRowsPerEvent}, row writes per event ${rows.rowWritesPerEvent} ` +
         `(${Object.entries(rows.writes)
           .filter(([, n]) => n > 0)
           .map(([k, n]) => `${k} ${fmt(n, 0)}`)
-          .join(", ")}).`,
+          .join(", ")})` +
+        (rows.billedRowsWrittenPerEvent
+          ? `; counting index entries as D1 bills them (${Object.entries(rows.billedPerWrite)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(", ")}), about ${rows.billedRowsWrittenPerEvent} rows written per event.`
+          : "."),
     );
   }
   lines.push(
