@@ -2,7 +2,7 @@ import type { IdentifierType, JourneyContext, WorkspaceSettings } from "@baton/c
 import { ProblemError } from "../http/problem";
 import { normalizeAll } from "../identity/normalize";
 import { customerStub, identityStub, journeyStub } from "../identity/stubs";
-import type { CallBrief } from "../objects/call-brief";
+import { NO_MATCH, type CallBrief } from "../objects/call-brief";
 import type { CustomerObject } from "../objects/customer";
 import type { IdentityObject } from "../objects/identity";
 import type { JourneyObject } from "../objects/journey";
@@ -19,20 +19,7 @@ export interface Lookup {
   hops: number;
 }
 
-const NONE: CallBrief = {
-  match: "none",
-  journeyId: null,
-  customerId: null,
-  openJourneys: 0,
-  journeys: [],
-  reason: null,
-  lastAction: null,
-  promise: null,
-  owner: null,
-  constraints: [],
-  updatedAt: new Date(0).toISOString(),
-  seq: 0,
-};
+const NONE = NO_MATCH;
 
 /** Races `work` against the budget; the IVR answers with what it has rather than be late. */
 export async function withinBudget<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
@@ -93,4 +80,4 @@ export async function journeyContext(
   return res.ok ? res.value : null;
 }
 
-export { NONE as NO_MATCH };
+export { NO_MATCH };

@@ -8,6 +8,22 @@ import type { CardBrief, JourneyCard } from "./customer-types";
  */
 export type { CallBrief };
 
+/** The brief of a caller nobody knows (or whose customer has no journey yet). */
+export const NO_MATCH: CallBrief = {
+  match: "none",
+  journeyId: null,
+  customerId: null,
+  openJourneys: 0,
+  journeys: [],
+  reason: null,
+  lastAction: null,
+  promise: null,
+  owner: null,
+  constraints: [],
+  updatedAt: new Date(0).toISOString(),
+  seq: 0,
+};
+
 /** The brief for a customer from its journey cards (most recently active first). */
 export function callBrief(
   customerId: string,
@@ -15,22 +31,7 @@ export function callBrief(
 ): CallBrief {
   const open = cards.filter((c) => c.status !== "resolved");
   const primary = open[0] ?? cards[0];
-  if (!primary) {
-    return {
-      match: "none",
-      journeyId: null,
-      customerId,
-      openJourneys: 0,
-      journeys: [],
-      reason: null,
-      lastAction: null,
-      promise: null,
-      owner: null,
-      constraints: [],
-      updatedAt: new Date(0).toISOString(),
-      seq: 0,
-    };
-  }
+  if (!primary) return { ...NO_MATCH, customerId };
   const list = (open.length > 0 ? open : cards).slice(0, 3);
   return {
     match: open.length > 1 ? "multiple" : "single",
