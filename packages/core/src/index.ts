@@ -8,3 +8,4 @@ export * from "./time";
 export * from "./settings";
 export * from "./identifiers";
 export * from "./context-pack";
+export * from "./crypto";

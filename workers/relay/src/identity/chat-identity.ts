@@ -1,4 +1,4 @@
-import type { WorkspaceSettings } from "@baton/core";
+import { timingSafeEqual, toHex, type WorkspaceSettings } from "@baton/core";
 import { verify } from "hono/jwt";
 
 /** Who a web chat user is, once their site proved it. */
@@ -14,9 +14,6 @@ export type ChatIdentityError =
   | { code: "invalid_user_hash" }
   | { code: "invalid_token"; reason: string };
 
-const hex = (buf: ArrayBuffer) =>
-  [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
-
 /** Hex HMAC-SHA256 of the user id with the workspace secret (the Intercom/Chatwoot scheme). */
 export async function userHash(secret: string, userId: string): Promise<string> {
   const key = await crypto.subtle.importKey(
@@ -26,14 +23,7 @@ export async function userHash(secret: string, userId: string): Promise<string> 
     false,
     ["sign"],
   );
-  return hex(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(userId)));
-}
-
-function equal(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return d === 0;
+  return toHex(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(userId)));
 }
 
 /**
@@ -77,7 +67,7 @@ export async function verifyChatUser(
   }
   if (!proof.userId || !proof.userHash) return { ok: false, error: { code: "invalid_user_hash" } };
   const expected = await userHash(secret, proof.userId);
-  if (!equal(expected, proof.userHash.toLowerCase()))
+  if (!timingSafeEqual(expected, proof.userHash.toLowerCase()))
     return { ok: false, error: { code: "invalid_user_hash" } };
   return { ok: true, user: { userId: proof.userId, email: null, name: null, method: "hmac" } };
 }

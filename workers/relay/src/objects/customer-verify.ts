@@ -1,4 +1,4 @@
-import { err, newId, ok, type Result } from "@baton/core";
+import { err, newId, ok, sha256Hex, type Result } from "@baton/core";
 import type { CustomerError } from "./customer-types";
 
 const CODE_TTL_MS = 10 * 60_000;
@@ -10,10 +10,7 @@ export interface CodeIssued {
   expiresAt: string;
 }
 
-async function hash(id: string, code: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${id}:${code}`));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+const hash = (id: string, code: string): Promise<string> => sha256Hex(`${id}:${code}`);
 
 function sixDigits(): string {
   const n = new Uint32Array(1);

@@ -5,6 +5,7 @@ import {
   err,
   ok,
   redactSettings,
+  timingSafeEqual,
   type Result,
   type WorkspaceSettingsPatch,
 } from "@baton/core";
@@ -220,11 +221,4 @@ export class WorkspaceObject extends DurableObject<Env> {
       this.#sql.exec<KeyRecord>("SELECT * FROM api_keys WHERE id = ?", id).toArray()[0] ?? null
     );
   }
-}
-
-function timingSafeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }
