@@ -18,6 +18,8 @@ export default defineConfig(async () => ({
   test: {
     include: ["test/**/*.test.ts", "packages/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
+    // A real webhook receiver on loopback for test/webhooks-out.test.ts (Node, outside workerd).
+    globalSetup: ["./test/webhook-receiver.global.mjs"],
     testTimeout: 30_000,
   },
 }));

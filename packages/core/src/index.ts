@@ -9,3 +9,4 @@ export * from "./settings";
 export * from "./identifiers";
 export * from "./context-pack";
 export * from "./crypto";
+export * from "./webhook-signature";

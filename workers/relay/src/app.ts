@@ -11,6 +11,7 @@ import { events } from "./routes/events";
 import { hooks } from "./routes/hooks";
 import { ivrHooks } from "./routes/hooks-ivr";
 import { journeys } from "./routes/journeys";
+import { webhooks } from "./routes/webhooks";
 
 /** The HTTP edge: one sub-app per surface, one error mapper, one not-found. */
 export const app = new Hono<AppEnv>();
@@ -24,6 +25,7 @@ app.route("/v1/keys", keys);
 app.route("/v1/settings", settings);
 app.route("/v1/admin", admin);
 app.route("/v1/analytics", analytics);
+app.route("/v1/webhooks", webhooks);
 app.route("/hooks/:workspace", ivrHooks);
 app.route("/hooks/:workspace", hooks);
 app.get("/chat/widget.js", (c) =>

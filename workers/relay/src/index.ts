@@ -4,6 +4,7 @@ import { handleEmail, type InboundEmailMessage } from "./email";
 export { CustomerObject } from "./objects/customer";
 export { IdentityObject } from "./objects/identity";
 export { JourneyObject } from "./objects/journey";
+export { WebhooksObject } from "./objects/webhooks";
 export { WorkspaceObject } from "./objects/workspace";
 
 export default {

@@ -1,10 +1,13 @@
 import type { CustomerError } from "../objects/customer-types";
 import type { JourneyError } from "../objects/journey-types";
+import type { WebhooksError } from "../objects/webhooks-types";
 import type { WorkspaceError } from "../objects/workspace";
 import { problem, ProblemError, type Problem } from "./problem";
 
 /** Maps every expected failure of the objects to its HTTP problem (exhaustive). */
-export function toProblem(e: JourneyError | WorkspaceError | CustomerError): Problem {
+export function toProblem(
+  e: JourneyError | WorkspaceError | CustomerError | WebhooksError,
+): Problem {
   switch (e.code) {
     case "customer_not_found":
       return problem(404, e.code, "Customer not found");
@@ -84,6 +87,31 @@ export function toProblem(e: JourneyError | WorkspaceError | CustomerError): Pro
       return problem(404, e.code, "Workspace not found");
     case "key_not_found":
       return problem(404, e.code, "API key not found", `no key ${e.id}`);
+    case "subscription_not_found":
+      return problem(404, e.code, "Webhook subscription not found", `no subscription ${e.id}`);
+    case "subscription_limit_exceeded":
+      return problem(
+        422,
+        e.code,
+        "Too many webhook subscriptions",
+        `at most ${e.max} subscriptions per workspace`,
+        { limit: e.max },
+      );
+    case "subscription_disabled":
+      return problem(
+        409,
+        e.code,
+        "Webhook subscription is disabled",
+        `subscription ${e.id} is disabled; enable it with PATCH {"enabled": true} first`,
+      );
+    case "dead_letter_not_found":
+      return problem(
+        404,
+        e.code,
+        "Dead letter not found",
+        `not dead letters of this subscription: ${e.ids.slice(0, 20).join(", ")}`,
+        { ids: e.ids },
+      );
     case "key_conflict":
       return problem(
         409,
@@ -96,7 +124,9 @@ export function toProblem(e: JourneyError | WorkspaceError | CustomerError): Pro
 
 /** Unwraps a Result or throws its problem. */
 export function unwrap<T>(
-  r: { ok: true; value: T } | { ok: false; error: JourneyError | WorkspaceError | CustomerError },
+  r:
+    | { ok: true; value: T }
+    | { ok: false; error: JourneyError | WorkspaceError | CustomerError | WebhooksError },
 ): T {
   if (r.ok) return r.value;
   throw new ProblemError(toProblem(r.error));

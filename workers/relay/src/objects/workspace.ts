@@ -19,6 +19,7 @@ export const SCOPES = [
   "context:read",
   "customers:read",
   "customers:write",
+  "webhooks:manage",
   "admin",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
