@@ -757,7 +757,7 @@ describe("conflicting writes", () => {
     const made = await api(
       "POST",
       `/v1/journeys/${id}/promises`,
-      { text: "call back", dueAt: "2026-03-05T17:00:00Z", madeBy: { kind: "agent", id: "dana" } },
+      { text: "call back", dueAt: "2099-03-05T17:00:00Z", madeBy: { kind: "agent", id: "dana" } },
       key,
     );
     expect(made.status).toBe(201);
@@ -958,7 +958,7 @@ describe("nasty bodies never cause a 5xx", () => {
       const made = await api(
         "POST",
         `/v1/journeys/${id}/promises`,
-        { text: "call back", dueAt: "2026-03-05T17:00:00Z", madeBy: { kind: "agent" } },
+        { text: "call back", dueAt: "2099-03-05T17:00:00Z", madeBy: { kind: "agent" } },
         key,
       );
       const added = await api(

@@ -30,7 +30,7 @@ describe("the six context items round-trip through the API", () => {
       `/v1/journeys/${id}/promises`,
       {
         text: "refund within 3 business days",
-        dueAt: "2026-03-05T17:00:00-05:00",
+        dueAt: "2099-03-05T17:00:00-05:00",
         madeBy: { kind: "agent", id: "dana", name: "Dana Reyes" },
       },
       key,
@@ -85,7 +85,7 @@ describe("the six context items round-trip through the API", () => {
     expect(ctx.promises[0]).toMatchObject({
       text: "refund within 3 business days",
       status: "pending",
-      dueAt: "2026-03-05T22:00:00.000Z",
+      dueAt: "2099-03-05T22:00:00.000Z",
     });
     expect(ctx.facts).toEqual([
       expect.objectContaining({ key: "account_number", value: "AC-99812" }),

@@ -33,7 +33,7 @@ async function journeyWithStory(phone: string) {
     `/v1/journeys/${id}/promises`,
     {
       text: "refund within 3 business days",
-      dueAt: "2026-12-03T22:00:00Z",
+      dueAt: "2099-12-03T22:00:00Z",
       madeBy: { kind: "agent", id: "dana", name: "Dana" },
     },
     w.key,

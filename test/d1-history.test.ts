@@ -30,7 +30,7 @@ describe("D1 history", () => {
       `/v1/journeys/${id}/promises`,
       {
         text: "refund in 3 days",
-        dueAt: "2026-03-05T17:00:00Z",
+        dueAt: "2099-03-05T17:00:00Z",
         madeBy: { kind: "agent", id: "dana" },
       },
       key,

@@ -39,7 +39,7 @@ describe("owner lease and handoffs", () => {
       `/v1/journeys/${id}/promises`,
       {
         text: "a human will call back today",
-        dueAt: "2026-12-01T17:00:00Z",
+        dueAt: "2099-12-01T17:00:00Z",
         madeBy: { kind: "bot", id: "helper-bot" },
       },
       key,

@@ -44,7 +44,7 @@ describe("idempotent writes", () => {
     const id = first.body.journeyId as string;
     const promise = {
       text: "call back today",
-      dueAt: "2026-03-01T17:00:00Z",
+      dueAt: "2099-03-01T17:00:00Z",
       madeBy: { kind: "agent", id: "dana" },
     };
     const a = await api("POST", `/v1/journeys/${id}/promises`, promise, key, {

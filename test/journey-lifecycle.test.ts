@@ -116,7 +116,7 @@ describe("journey lifecycle", () => {
       `/v1/journeys/${id}/promises`,
       {
         text: "refund by Friday",
-        dueAt: "2026-03-06T17:00:00Z",
+        dueAt: "2099-03-06T17:00:00Z",
         madeBy: { kind: "agent", id: "dana" },
       },
       key,

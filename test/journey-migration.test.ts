@@ -3,6 +3,15 @@ import { describe, expect, it } from "vitest";
 import { JOURNEY_MIGRATIONS } from "../workers/relay/src/objects/journey-schema";
 import { api, smsFrom, workspace } from "./helpers";
 
+/** Puts a journey object's tables back to the v5 layout (before the promise ledger). */
+function undoV6(sql: SqlStorage): void {
+  sql.exec("DROP INDEX promises_open");
+  for (const c of ["verify_by", "channel", "replaces", "replaced_by", "auto_break"])
+    sql.exec(`ALTER TABLE promises DROP COLUMN ${c}`);
+  for (const t of ["promise_history", "exceptions", "hook_outbox", "hook_state"])
+    sql.exec(`DROP TABLE ${t}`);
+}
+
 describe("journey object schema migrations", () => {
   it("an object stored under schema v1 is migrated in its constructor and keeps its rows", async () => {
     const { ws, key } = await workspace();
@@ -23,6 +32,8 @@ describe("journey object schema migrations", () => {
       sql.exec("ALTER TABLE journey DROP COLUMN card_seq");
       sql.exec("DROP TABLE outbox_dead");
       sql.exec("ALTER TABLE journey DROP COLUMN flags");
+      // v6
+      undoV6(sql);
       sql.exec("UPDATE _schema SET version = 1");
       const cols = sql
         .exec<{ name: string }>("SELECT name FROM pragma_table_info('events')")
@@ -74,5 +85,57 @@ describe("journey object schema migrations", () => {
         .one();
       expect(row).toEqual({ redactions: 1, text: "new card [card ••••0004]" });
     });
+  });
+
+  it("v6 gives promises made before the ledger a verify-by time and a history, and keeps them open", async () => {
+    const { ws, key } = await workspace();
+    const first = await api("POST", "/v1/events", smsFrom("+14155550111", "refund?"), key);
+    const id = first.body.journeyId as string;
+    const madeBy = { kind: "agent", id: "dana" };
+    const a = await api(
+      "POST",
+      `/v1/journeys/${id}/promises`,
+      { text: "refund", dueAt: "2099-01-01T10:00:00Z", madeBy },
+      key,
+    );
+    const b = await api(
+      "POST",
+      `/v1/journeys/${id}/promises`,
+      { text: "call back", dueAt: "2099-01-02T10:00:00Z", madeBy },
+      key,
+    );
+    await api("PATCH", `/v1/journeys/${id}/promises/${b.body.id}`, { status: "kept" }, key);
+    const stub = env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${id}`));
+    await runInDurableObject(stub, (_o, state) => {
+      const sql = state.storage.sql;
+      undoV6(sql);
+      sql.exec("UPDATE _schema SET version = 5");
+    });
+    await evictDurableObject(stub);
+    const after = await api("GET", `/v1/journeys/${id}/promises`, undefined, key);
+    expect(after.status).toBe(200);
+    const byId = new Map(
+      (after.body.items as { id: string }[]).map((p) => [p.id, p as Record<string, unknown>]),
+    );
+    expect(byId.get(a.body.id)).toMatchObject({
+      status: "pending",
+      verifyBy: "2099-01-01T11:00:00.000Z",
+      history: [{ from: null, to: "pending" }],
+    });
+    expect(byId.get(b.body.id)).toMatchObject({
+      status: "kept",
+      history: [
+        { from: null, to: "pending" },
+        { from: "pending", to: "kept" },
+      ],
+    });
+    // The ledger works on the migrated object: renegotiate the open one.
+    const moved = await api(
+      "POST",
+      `/v1/journeys/${id}/promises/${a.body.id}/renegotiate`,
+      { dueAt: "2099-02-01T10:00:00Z" },
+      key,
+    );
+    expect(moved.status).toBe(201);
   });
 });

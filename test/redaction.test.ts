@@ -33,7 +33,7 @@ describe("card numbers are redacted before the first durable write", () => {
         `/v1/journeys/${id}/promises`,
         {
           text: `refund to ${CARD}`,
-          dueAt: "2026-03-01T00:00:00Z",
+          dueAt: "2099-03-01T00:00:00Z",
           madeBy: { kind: "agent", id: "dana" },
         },
         key,

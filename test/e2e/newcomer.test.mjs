@@ -76,7 +76,7 @@ test("the printed curl flow works: event in, six context items out, history in D
     (
       await call("POST", `/v1/journeys/${id}/promises`, {
         text: "refund within 3 business days",
-        dueAt: "2026-12-03T17:00:00Z",
+        dueAt: "2099-12-03T17:00:00Z",
         madeBy: { kind: "agent", id: "dana" },
       })
     ).status,

@@ -3,10 +3,10 @@
  * and how each item is cleaned (one line, cards redacted, contacts masked, fence markers
  * neutralized) and tagged with its source and time.
  */
-import type { EventView, JourneyContext, PromiseView } from "./context";
+import type { EventView, ExceptionView, JourneyContext, PromiseView } from "./context";
 import type { BotPackItem, BotPackOptions, BotSectionId } from "./context-pack-bot";
 import { clipUtf8, flatten, maskContact, maskEmails, neutralizeMarkers } from "./context-pack-text";
-import type { Actor } from "./journey";
+import { isOpenPromise, type Actor } from "./journey";
 import { redactText } from "./redact";
 
 /** Longest item text, in bytes, before the budget is even considered. */
@@ -89,17 +89,34 @@ const listOf = (items: BotPackItem[]): SectionPlan["items"] => ({
   at: (i) => items[i] ?? { kind: "", source: "", at: "", text: "" },
 });
 
+function exceptionItem(e: ExceptionView): BotPackItem {
+  const escalated = e.escalatedTo
+    ? ` (escalated to ${e.escalatedTo.name ?? e.escalatedTo.id})`
+    : "";
+  return {
+    kind: tagSafe(`exception ${e.kind}`),
+    source: source(e.raisedBy, "journey"),
+    at: minute(e.raisedAt),
+    text: clean(`${e.text}${e.guidance ? ` — what to do: ${e.guidance}` : ""}${escalated}`),
+  };
+}
+
 function promiseSections(ctx: JourneyContext, now: number): SectionPlan[] {
   const due = (p: PromiseView): number => Date.parse(p.dueAt);
   const pending = ctx.promises
-    .filter((p) => p.status === "pending")
+    .filter((p) => isOpenPromise(p.status))
     .sort((a, b) => due(a) - due(b));
+  // A broken promise with an exception record is covered by it (open) or recovered (resolved).
+  const recorded = new Set(ctx.exceptions.map((e) => e.promiseId).filter((id) => id !== null));
   const broken = ctx.promises
-    .filter((p) => p.status === "broken")
+    .filter((p) => p.status === "broken" && !recorded.has(p.id))
     .sort((a, b) => (b.settledAt ?? b.dueAt).localeCompare(a.settledAt ?? a.dueAt));
   const exceptions = [
+    ...ctx.exceptions.filter((e) => e.status === "open").map(exceptionItem),
     ...broken.map((p) => promiseItem(p, "promise broken")),
-    ...pending.filter((p) => due(p) < now).map((p) => promiseItem(p, "promise overdue")),
+    ...pending
+      .filter((p) => p.status === "overdue" || due(p) < now)
+      .map((p) => promiseItem(p, "promise overdue")),
   ];
   const constraints = ctx.constraints
     .filter((c) => c.until === null || Date.parse(c.until) > now)
@@ -117,7 +134,9 @@ function promiseSections(ctx: JourneyContext, now: number): SectionPlan[] {
       };
     });
   const binding = [
-    ...pending.filter((p) => due(p) >= now).map((p) => promiseItem(p, "promise pending")),
+    ...pending
+      .filter((p) => p.status === "pending" && due(p) >= now)
+      .map((p) => promiseItem(p, "promise pending")),
     ...constraints,
   ];
   const fixed = (title: string) => () => title;

@@ -3,6 +3,7 @@
  * precomputed at write time and kept one object hop from the caller's number.
  */
 import type { JourneyContext } from "./context";
+import { isOpenPromise } from "./journey";
 
 /** Journeys listed in a brief, and constraints copied into it. */
 const CALL_BRIEF_JOURNEYS = 3;
@@ -39,8 +40,25 @@ export interface CallBrief {
   /** `kind` is person, team or bot. */
   owner: { id: string; name: string | null; team: string | null; kind: string } | null;
   constraints: string[];
+  /**
+   * The oldest open exception (a broken promise, a failed payment…): what the call must recover
+   * from first. Missing in briefs stored before exceptions existed.
+   */
+  exception?: BriefException | null;
   updatedAt: string;
   seq: number;
+}
+
+export interface BriefException {
+  kind: string;
+  text: string;
+  guidance: string | null;
+}
+
+/** The exception a brief carries: the oldest open one. */
+export function briefException(ctx: JourneyContext): BriefException | null {
+  const e = ctx.exceptions.find((x) => x.status === "open");
+  return e ? { kind: e.kind, text: e.text, guidance: e.guidance } : null;
 }
 
 function latestBroken(ps: JourneyContext["promises"]): JourneyContext["promises"][number] | null {
@@ -51,7 +69,7 @@ function latestBroken(ps: JourneyContext["promises"]): JourneyContext["promises"
 
 function briefPromise(ctx: JourneyContext): CallBrief["promise"] {
   const pending = ctx.promises
-    .filter((p) => p.status === "pending")
+    .filter((p) => isOpenPromise(p.status))
     .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
   const p = pending[0] ?? latestBroken(ctx.promises);
   if (!p) return null;
@@ -87,6 +105,7 @@ export function briefFromContext(ctx: JourneyContext, others: CallBriefJourney[]
     promise: briefPromise(ctx),
     owner: o ? { id: o.id, name: o.name, team: o.team, kind: o.kind } : null,
     constraints: ctx.constraints.slice(0, CALL_BRIEF_CONSTRAINTS).map((c) => c.text),
+    exception: briefException(ctx),
     updatedAt: ctx.updatedAt,
     seq: ctx.seq,
   };

@@ -35,6 +35,7 @@ const MAX_CHOICES = 3;
 /** Free text, truncated longest-first when the map is too big. */
 const FREE_TEXT = [
   "sentence",
+  "recovery",
   "reason",
   "lastAction",
   "promise",
@@ -45,6 +46,7 @@ const FREE_TEXT = [
 /** Fixed-size keys dropped, in this order, when they leave free text too little room. */
 const DROP_FIXED = [
   "journeyIds",
+  "exception",
   "ownerId",
   "lastActionAt",
   "promiseDue",
@@ -60,6 +62,7 @@ const DROP_ORDER = [
   "lastAction",
   "owner",
   "promise",
+  "recovery",
   "reason",
   "sentence",
 ];
@@ -177,7 +180,8 @@ function promiseClause(
   o: IvrOptions,
 ): { text: string; ownerSpoken: boolean } | null {
   const p = b.promise;
-  if (!p || (p.status !== "pending" && p.status !== "broken")) return null;
+  if (!p || (p.status !== "pending" && p.status !== "overdue" && p.status !== "broken"))
+    return null;
   const maker = spokenName(p.madeByName);
   const ownerName = spokenName(b.owner?.name);
   const same =
@@ -272,10 +276,14 @@ export function ivrMap(brief: CallBrief, opts: IvrOptions): Record<string, strin
     );
   }
   const { reason, lastAction: la, promise: p, owner: o } = brief;
+  const e = brief.exception ?? null;
   return fitIvrMap(
     compact([
       ...head,
       customer,
+      // First what went wrong and how to recover: a flow can branch on it (priority queue).
+      ["exception", e?.kind],
+      ["recovery", display(e ? `${e.text}${e.guidance ? `: ${e.guidance}` : ""}` : null)],
       ["reason", display(reason?.text)],
       ["reasonTopic", display(reason?.topic)],
       ["lastAction", display(la?.text)],

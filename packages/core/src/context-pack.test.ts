@@ -84,6 +84,7 @@ function context(over: Partial<JourneyContext> = {}): JourneyContext {
         createdAt: "2026-03-01T15:10:00.000Z",
       },
     ],
+    exceptions: [],
     promises: [
       {
         id: "prm_1",
@@ -94,6 +95,11 @@ function context(over: Partial<JourneyContext> = {}): JourneyContext {
         createdAt: "2026-03-01T16:05:00.000Z",
         settledAt: null,
         note: null,
+        verifyBy: "2026-03-05T22:00:00.000Z",
+        channel: null,
+        replaces: null,
+        replacedBy: null,
+        history: [],
       },
       {
         id: "prm_2",
@@ -104,6 +110,11 @@ function context(over: Partial<JourneyContext> = {}): JourneyContext {
         createdAt: "2026-03-01T16:00:00.000Z",
         settledAt: "2026-03-01T18:00:00.000Z",
         note: null,
+        verifyBy: "2026-03-01T17:00:00.000Z",
+        channel: null,
+        replaces: null,
+        replacedBy: null,
+        history: [],
       },
       {
         id: "prm_3",
@@ -114,6 +125,11 @@ function context(over: Partial<JourneyContext> = {}): JourneyContext {
         createdAt: "2026-03-01T16:06:00.000Z",
         settledAt: null,
         note: null,
+        verifyBy: "2026-03-02T12:00:00.000Z",
+        channel: null,
+        replaces: null,
+        replacedBy: null,
+        history: [],
       },
     ],
     facts: [

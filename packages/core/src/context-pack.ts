@@ -5,7 +5,8 @@
  * - `agentPack`: the full structured context for a screen pop, with derived fields.
  * All of it is pure: no bindings, no I/O.
  */
-import type { ConstraintView, JourneyContext, PromiseView } from "./context";
+import type { ConstraintView, ExceptionView, JourneyContext, PromiseView } from "./context";
+import { isOpenPromise } from "./journey";
 
 export * from "./context-pack-bot";
 export * from "./context-pack-brief";
@@ -17,9 +18,13 @@ export { estimateTokens, maskContact, utf8Length } from "./context-pack-text";
 export interface AgentPack extends JourneyContext {
   /** The instant the derived fields were computed for. */
   asOf: string;
+  /** Open exceptions, oldest first: what to recover from before anything else. */
+  openExceptions: ExceptionView[];
+  /** One line for the top of the screen pop, e.g. "we missed … : apologise first, then …". */
+  recovery: string | null;
   /** The pending promise due soonest that is not yet overdue. */
   nextDuePromise: PromiseView | null;
-  /** Pending promises whose due time has passed, earliest first. */
+  /** Open promises whose due time has passed (status overdue, or pending and late), earliest first. */
   overduePromises: PromiseView[];
   /** Broken promises, most recently settled first. */
   brokenPromises: PromiseView[];
@@ -32,12 +37,16 @@ export function agentPack(ctx: JourneyContext, now: Date = new Date()): AgentPac
   const t = now.getTime();
   const due = (p: PromiseView): number => Date.parse(p.dueAt);
   const pending = ctx.promises
-    .filter((p) => p.status === "pending")
+    .filter((p) => isOpenPromise(p.status))
     .sort((a, b) => due(a) - due(b));
   const settled = (p: PromiseView): string => p.settledAt ?? p.dueAt;
+  const openExceptions = ctx.exceptions.filter((e) => e.status === "open");
+  const first = openExceptions[0];
   return {
     ...ctx,
     asOf: now.toISOString(),
+    openExceptions,
+    recovery: first ? `${first.text}${first.guidance ? `: ${first.guidance}` : ""}` : null,
     nextDuePromise: pending.find((p) => due(p) >= t) ?? null,
     overduePromises: pending.filter((p) => due(p) < t),
     brokenPromises: ctx.promises

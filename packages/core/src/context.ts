@@ -1,4 +1,12 @@
-import type { Actor, Channel, Direction, EventType, JourneyStatus, PromiseStatus } from "./journey";
+import type {
+  Actor,
+  Channel,
+  Direction,
+  EventType,
+  ExceptionKind,
+  JourneyStatus,
+  PromiseStatus,
+} from "./journey";
 
 /** One entry of the event log as the API returns it. */
 export interface EventView {
@@ -22,14 +30,48 @@ export interface OwnerView {
   since: string;
 }
 
+/** One status change of a promise, in order. */
+export interface PromiseHistoryEntry {
+  at: string;
+  from: PromiseStatus | null;
+  to: PromiseStatus;
+  seq: number;
+  actor: Actor | null;
+  note: string | null;
+}
+
 export interface PromiseView {
   id: string;
   text: string;
   dueAt: string;
+  /** When an overdue promise still unsettled becomes broken. */
+  verifyBy: string;
   madeBy: Actor;
+  channel: Channel | null;
   status: PromiseStatus;
   createdAt: string;
   settledAt: string | null;
+  note: string | null;
+  /** The promise this one replaced by renegotiation, and the one that replaced it. */
+  replaces: string | null;
+  replacedBy: string | null;
+  history: PromiseHistoryEntry[];
+}
+
+/** Something that went wrong and must be recovered from first (docs/promises.md). */
+export interface ExceptionView {
+  id: string;
+  kind: ExceptionKind;
+  text: string;
+  guidance: string | null;
+  status: "open" | "resolved";
+  /** The promise behind a broken_promise exception. */
+  promiseId: string | null;
+  raisedAt: string;
+  raisedBy: Actor | null;
+  /** Who it was escalated to (the owner's fallback), if anyone. */
+  escalatedTo: { kind: string; id: string; name: string | null; team: string | null } | null;
+  resolvedAt: string | null;
   note: string | null;
 }
 
@@ -71,6 +113,8 @@ export interface JourneyContext {
   lastAction: { text: string; actor: Actor | null; at: string; seq: number } | null;
   constraints: ConstraintView[];
   promises: PromiseView[];
+  /** Open exceptions first (oldest first), then the latest resolved ones. */
+  exceptions: ExceptionView[];
   facts: FactView[];
   history: { total: number; recent: EventView[] };
   effort: EffortView;

@@ -51,6 +51,12 @@ export const SystemEventType = z.enum([
   "owner.changed",
   "promise.made",
   "promise.settled",
+  "promise.overdue",
+  "promise.broken",
+  "promise.renegotiated",
+  "exception.raised",
+  "exception.escalated",
+  "exception.resolved",
   "constraint.added",
   "constraint.removed",
   "status.changed",
@@ -186,16 +192,48 @@ export const OwnerInput = z.strictObject({
 });
 export type OwnerInput = z.infer<typeof OwnerInput>;
 
-export const PromiseInput = z.strictObject({
-  text: sentence,
-  dueAt: Instant,
-  madeBy: Actor,
-  channel: Channel.optional(),
-});
+/** A promise's verify-by time may not come before its due time. */
+const verifyByAfterDue: [
+  (p: { dueAt: string; verifyBy?: string | undefined }) => boolean,
+  { message: string; path: string[] },
+] = [
+  (p) => p.verifyBy === undefined || Date.parse(p.verifyBy) >= Date.parse(p.dueAt),
+  { message: "verifyBy must not be before dueAt", path: ["verifyBy"] },
+];
+
+export const PromiseInput = z
+  .strictObject({
+    text: sentence,
+    /** When the company must have done it: past this, an unsettled promise is overdue. */
+    dueAt: Instant,
+    /**
+     * When to check that it was done: an overdue promise still unsettled then is broken. Defaults
+     * to dueAt plus the workspace's `promises.graceMinutes`.
+     */
+    verifyBy: Instant.optional(),
+    madeBy: Actor,
+    channel: Channel.optional(),
+  })
+  .refine(...verifyByAfterDue);
 export type PromiseInput = z.infer<typeof PromiseInput>;
 
-export const PromiseStatus = z.enum(["pending", "kept", "broken", "cancelled"]);
+/**
+ * pending → overdue (past dueAt) → broken (past verifyBy, by the alarm, or by hand); kept,
+ * cancelled and renegotiated are settled by people. Only pending and overdue are open.
+ */
+export const PromiseStatus = z.enum([
+  "pending",
+  "overdue",
+  "kept",
+  "broken",
+  "cancelled",
+  "renegotiated",
+]);
 export type PromiseStatus = z.infer<typeof PromiseStatus>;
+
+/** Pending or overdue: not settled yet, still owed to the customer. */
+export const isOpenPromise = (status: string): boolean =>
+  status === "pending" || status === "overdue";
 
 export const PromiseSettleInput = z.strictObject({
   status: z.enum(["kept", "broken", "cancelled"]),
@@ -203,6 +241,48 @@ export const PromiseSettleInput = z.strictObject({
   actor: Actor.optional(),
 });
 export type PromiseSettleInput = z.infer<typeof PromiseSettleInput>;
+
+/** A new time (and optionally new words) agreed with the customer: the old promise is closed. */
+export const PromiseRenegotiateInput = z
+  .strictObject({
+    dueAt: Instant,
+    verifyBy: Instant.optional(),
+    text: sentence.optional(),
+    note: sentence.optional(),
+    actor: Actor.optional(),
+  })
+  .refine(...verifyByAfterDue);
+export type PromiseRenegotiateInput = z.infer<typeof PromiseRenegotiateInput>;
+
+/** What went wrong on a journey that the next touchpoint must recover from. */
+export const ExceptionKind = z.enum([
+  "broken_promise",
+  "failed_payment",
+  "moved_appointment",
+  "misrouted",
+  "owner_away",
+  "other",
+]);
+export type ExceptionKind = z.infer<typeof ExceptionKind>;
+
+export const ExceptionInput = z.strictObject({
+  kind: ExceptionKind,
+  /** What happened, e.g. "card payment for invoice 1042 failed". */
+  text: sentence,
+  /** What the next touchpoint should do, e.g. "apologise, then offer a payment link". */
+  guidance: sentence.optional(),
+  actor: Actor.optional(),
+  /** Hand the journey to the owner's fallback (workspace `recovery` settings). Default true. */
+  escalate: z.boolean().default(true),
+  data: EventData.optional(),
+});
+export type ExceptionInput = z.input<typeof ExceptionInput>;
+
+export const ExceptionResolveInput = z.strictObject({
+  note: sentence.optional(),
+  actor: Actor.optional(),
+});
+export type ExceptionResolveInput = z.infer<typeof ExceptionResolveInput>;
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:MM");
 

@@ -1,8 +1,18 @@
 import { z } from "zod";
 import { isValidPattern } from "./redact";
+import { ExceptionKind } from "./journey";
 import { TimeZone } from "./time";
 
 const secret = z.string().min(8).max(512);
+
+/** An owner to escalate to: a person, a team or a bot, as PUT /v1/journeys/:id/owner takes. */
+export const FallbackOwner = z.strictObject({
+  kind: z.enum(["person", "team", "bot"]).default("team"),
+  id: z.string().trim().min(1).max(120),
+  name: z.string().trim().min(1).max(120).optional(),
+  team: z.string().trim().min(1).max(120).optional(),
+});
+export type FallbackOwner = z.output<typeof FallbackOwner>;
 
 /**
  * A reply template: plain text with `{name}` placeholders from `allowed`. Unknown
@@ -101,6 +111,37 @@ export const WorkspaceSettings = z.strictObject({
       budgetMs: z.number().int().min(50).max(5000).default(800),
     })
     .default({ defaultQueue: "general", timeZone: "UTC", budgetMs: 800 }),
+  /** The promise ledger's break policy (docs/promises.md). */
+  promises: z
+    .strictObject({
+      /**
+       * A promise without its own verifyBy is checked this many minutes after it fell due: if
+       * nobody settled it by then, it is broken.
+       */
+      graceMinutes: z.number().int().min(0).max(43_200).default(60),
+      /** false: overdue promises wait for a person to settle them instead of breaking on time. */
+      autoBreak: z.boolean().default(true),
+    })
+    .default({ graceMinutes: 60, autoBreak: true }),
+  /**
+   * Recovery: who takes over a journey when an exception is raised (a broken promise, a failed
+   * payment, an owner away…). `fallbacks` maps an owner id to its fallback; `defaultFallback`
+   * covers owners without one and journeys without an owner.
+   */
+  recovery: z
+    .strictObject({
+      fallbacks: z
+        .record(z.string().trim().min(1).max(120), FallbackOwner)
+        .refine((f) => Object.keys(f).length <= 500, { message: "at most 500 fallbacks" })
+        .default({}),
+      defaultFallback: FallbackOwner.optional(),
+      /** Exception kinds that escalate; others are recorded and surfaced only. */
+      escalate: z
+        .array(ExceptionKind)
+        .max(ExceptionKind.options.length)
+        .default([...ExceptionKind.options]),
+    })
+    .default({ fallbacks: {}, escalate: [...ExceptionKind.options] }),
   /** Secret for web chat identity: HMAC-SHA256 of the user id, or HS256 JWTs. */
   chatIdentitySecret: secret.optional(),
   /** The public base URL providers call (for signature checks behind proxies), no trailing slash. */
@@ -138,6 +179,8 @@ export const WorkspaceSettingsPatch = z.strictObject({
   redaction: WorkspaceSettings.shape.redaction.unwrap().optional(),
   ivr: WorkspaceSettings.shape.ivr.unwrap().optional(),
   handoff: WorkspaceSettings.shape.handoff.unwrap().optional(),
+  promises: WorkspaceSettings.shape.promises.unwrap().optional(),
+  recovery: WorkspaceSettings.shape.recovery.unwrap().optional(),
   chatIdentitySecret: secret.nullable().optional(),
   publicBaseUrl: WorkspaceSettings.shape.publicBaseUrl.unwrap().nullable().optional(),
   providers: z

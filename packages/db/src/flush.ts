@@ -18,11 +18,11 @@ export async function flushToD1(d1: D1Database, records: OutboxRecord[]): Promis
   const latest = new Map<string, OutboxRecord["journey"]>();
   for (const r of records) {
     statements.push(db.insert(schema.events).values(r.event).onConflictDoNothing());
-    if (r.promise) {
+    for (const promise of [...(r.promise ? [r.promise] : []), ...(r.promises ?? [])]) {
       statements.push(
         db
           .insert(schema.promises)
-          .values(r.promise)
+          .values(promise)
           .onConflictDoUpdate({
             target: [schema.promises.workspaceId, schema.promises.id],
             set: {

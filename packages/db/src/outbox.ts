@@ -75,6 +75,8 @@ export interface OutboxRecord {
   event: EventRow;
   journey: JourneyRow;
   promise?: PromiseRow;
+  /** Promise rows when one event touches several (renegotiation closes one and opens another). */
+  promises?: PromiseRow[];
   /** The new ownership interval, and the seq of the interval it closes. */
   owner?: { opened: OwnerRow; closedSeq: number | null };
 }

@@ -64,6 +64,27 @@ export function redactCommand(c: JourneyCommand, p: readonly CompiledPattern[]):
       return { ...c, promise: { ...c.promise, text: redactText(c.promise.text, p).text } };
     case "promise.settle":
       return { ...c, settle: { ...c.settle, note: t(c.settle.note, p) } };
+    case "promise.renegotiate":
+      return {
+        ...c,
+        renegotiate: {
+          ...c.renegotiate,
+          text: t(c.renegotiate.text, p),
+          note: t(c.renegotiate.note, p),
+        },
+      };
+    case "exception.raise":
+      return {
+        ...c,
+        exception: {
+          ...c.exception,
+          text: redactText(c.exception.text, p).text,
+          guidance: t(c.exception.guidance, p),
+          data: c.exception.data ? redactDeep(c.exception.data, p).value : c.exception.data,
+        },
+      };
+    case "exception.resolve":
+      return { ...c, resolve: { ...c.resolve, note: t(c.resolve.note, p) } };
     case "constraint.add":
       return { ...c, constraint: { ...c.constraint, text: redactText(c.constraint.text, p).text } };
     case "constraint.remove":

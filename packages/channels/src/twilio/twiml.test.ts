@@ -25,6 +25,7 @@ function context(over: Partial<JourneyContext> = {}): JourneyContext {
     lastAction: null,
     constraints: [],
     promises: [],
+    exceptions: [],
     facts: [],
     history: { total: 0, recent: [] },
     effort: {
@@ -90,6 +91,11 @@ describe("templates", () => {
           createdAt: "x",
           settledAt: null,
           note: null,
+          verifyBy: "2026-01-15T18:00:00.000Z",
+          channel: null,
+          replaces: null,
+          replacedBy: null,
+          history: [],
         },
       ],
     });

@@ -2,7 +2,7 @@
  * TwiML replies: the empty response, an SMS acknowledgement, and the Voice greeting + routing.
  * Pure string building; every text and attribute value goes through `escapeXml`.
  */
-import type { JourneyContext, TwilioVoiceSettings } from "@baton/core";
+import { isOpenPromise, type JourneyContext, type TwilioVoiceSettings } from "@baton/core";
 
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
@@ -71,7 +71,7 @@ export function templateValues(
 ): Record<string, string | null | undefined> {
   const owner = context?.owner ?? null;
   const pending = (context?.promises ?? [])
-    .filter((p) => p.status === "pending")
+    .filter((p) => isOpenPromise(p.status))
     .map((p) => p.dueAt)
     .sort()[0];
   // The curated topic reads best aloud; the customer's own words only when short (the
@@ -167,7 +167,7 @@ export function taskAttributes(input: VoiceTwimlInput): Record<string, unknown> 
     reasonTopic: context?.reason?.topic ?? null,
     owner: owner ? { kind: owner.kind, id: owner.id, name: owner.name, team: owner.team } : null,
     queue: owner ? null : settings.defaultQueue,
-    openPromises: (context?.promises ?? []).filter((p) => p.status === "pending").length,
+    openPromises: (context?.promises ?? []).filter((p) => isOpenPromise(p.status)).length,
   };
 }
 

@@ -51,6 +51,10 @@ export function toProblem(
         "Journey is resolved",
         "the journey kept resolving while we wrote to it; retry",
       );
+    case "exception_not_found":
+      return problem(404, e.code, "Exception not found", `no exception ${e.id} on this journey`);
+    case "exception_resolved":
+      return problem(409, e.code, "Exception already resolved", `exception ${e.id} is resolved`);
     case "promise_not_found":
       return problem(404, e.code, "Promise not found", `no promise ${e.id} on this journey`);
     case "promise_settled":

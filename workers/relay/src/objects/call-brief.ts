@@ -20,6 +20,7 @@ export const NO_MATCH: CallBrief = {
   promise: null,
   owner: null,
   constraints: [],
+  exception: null,
   updatedAt: new Date(0).toISOString(),
   seq: 0,
 };
@@ -53,6 +54,7 @@ export function callBrief(
     promise: primary.brief?.promise ?? null,
     owner: primary.brief?.owner ?? null,
     constraints: primary.brief?.constraints ?? [],
+    exception: primary.brief?.exception ?? null,
     updatedAt: primary.updatedAt,
     seq: primary.seq,
   };

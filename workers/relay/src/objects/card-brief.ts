@@ -1,13 +1,14 @@
-import type { JourneyContext } from "@baton/core";
+import { briefException, isOpenPromise, type JourneyContext } from "@baton/core";
 import type { CardBrief } from "./customer-types";
 
 /**
  * The part of a journey's context that the call-start brief needs: owner, last action, the
- * promise that matters most (the earliest pending, else the latest broken) and constraints.
+ * promise that matters most (the earliest open, else the latest broken), constraints and the
+ * oldest open exception.
  */
 export function cardBrief(ctx: JourneyContext): CardBrief {
   const pending = ctx.promises
-    .filter((p) => p.status === "pending")
+    .filter((p) => isOpenPromise(p.status))
     .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   const broken = ctx.promises
     .filter((p) => p.status === "broken")
@@ -33,5 +34,6 @@ export function cardBrief(ctx: JourneyContext): CardBrief {
         }
       : null,
     constraints: ctx.constraints.map((c) => c.text),
+    exception: briefException(ctx),
   };
 }

@@ -1,4 +1,4 @@
-import type { IdentifierType, JourneyStatus, Verification } from "@baton/core";
+import type { BriefException, IdentifierType, JourneyStatus, Verification } from "@baton/core";
 
 /** An identifier as the customer object records it, with its provenance. */
 export interface LinkedIdentifier {
@@ -29,6 +29,8 @@ export interface CardBrief {
   lastAction: { text: string; at: string; actorName: string | null } | null;
   promise: { text: string; dueAt: string; status: string; madeByName: string | null } | null;
   constraints: string[];
+  /** Missing on cards pushed before exceptions existed. */
+  exception?: BriefException | null;
 }
 
 export interface MergeView {

@@ -10,9 +10,15 @@ import {
   type Reason,
   type Result,
 } from "@baton/core";
-import type { PromiseRow } from "@baton/db";
 import type { WriteSpec } from "./journey";
+import { brokenPromiseRaise, planRaise, planResolve } from "./journey-exceptions";
 import { planOwner } from "./journey-owner";
+import {
+  clip,
+  planPromiseAdd,
+  planPromiseRenegotiate,
+  planPromiseSettle,
+} from "./journey-promises";
 import type { JourneyCommand, JourneyError, NewEvent } from "./journey-types";
 import type { JourneyRecord } from "./journey-views";
 
@@ -26,11 +32,6 @@ function clean(text: string): string;
 function clean(text: string | null | undefined): string | null;
 function clean(text: string | null | undefined): string | null {
   return text === null || text === undefined ? null : redactText(text).text;
-}
-
-/** Shortens text for one-line summaries. */
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** Sets the reason and upserts or removes known facts. Runs inside the write transaction. */
@@ -100,12 +101,16 @@ export function planEvent(sql: SqlStorage, ev: NewEvent): WriteSpec {
   };
 }
 
-/** What a command writes, after its preconditions were checked outside the transaction. */
+/**
+ * What a command writes, after its preconditions were checked outside the transaction: one
+ * event, or several that commit together (a broken promise raises an exception, which may
+ * escalate to the owner's fallback).
+ */
 export function planCommand(
   sql: SqlStorage,
   j: JourneyRecord,
   cmd: JourneyCommand,
-): Result<WriteSpec, JourneyError> {
+): Result<WriteSpec | WriteSpec[], JourneyError> {
   const base = { channel: null, direction: "internal", data: null, occurredAt: null } as const;
   switch (cmd.kind) {
     case "patch": {
@@ -133,9 +138,35 @@ export function planCommand(
     case "owner":
       return planOwner(sql, j, cmd.owner, cmd.guard);
     case "promise.add":
-      return planPromiseAdd(sql, j, cmd.promise);
-    case "promise.settle":
-      return planPromiseSettle(sql, j, cmd.id, cmd.settle);
+      return planPromiseAdd(sql, j, cmd);
+    case "promise.settle": {
+      const settle = planPromiseSettle(sql, j, cmd.id, cmd.settle);
+      if (!settle.ok || cmd.settle.status !== "broken") return settle;
+      const raise = brokenPromiseRaise(sql, cmd.id, cmd.timeZone ?? "UTC");
+      if (!raise) return settle;
+      const raised = planRaise(sql, j, { ...raise, actor: cmd.settle.actor }, cmd.recovery);
+      return raised.ok ? ok([settle.value, ...raised.value]) : raised;
+    }
+    case "promise.renegotiate":
+      return planPromiseRenegotiate(sql, j, cmd);
+    case "exception.raise": {
+      const e = cmd.exception;
+      return planRaise(
+        sql,
+        j,
+        {
+          kind: e.kind,
+          text: e.text,
+          guidance: e.guidance,
+          actor: e.actor,
+          escalate: e.escalate ?? true,
+          data: e.data,
+        },
+        cmd.recovery,
+      );
+    }
+    case "exception.resolve":
+      return planResolve(sql, cmd.id, cmd.resolve.note, cmd.resolve.actor);
     case "constraint.add":
       return planConstraintAdd(sql, cmd.constraint);
     case "constraint.remove": {
@@ -190,101 +221,6 @@ export function planCommand(
       });
     }
   }
-}
-
-function promiseRow(sql: SqlStorage, j: JourneyRecord, id: string, seq: number): PromiseRow {
-  const p = sql
-    .exec<Record<string, string | null>>("SELECT * FROM promises WHERE id = ?", id)
-    .one();
-  const madeBy = JSON.parse(String(p.made_by)) as Actor;
-  return {
-    workspaceId: j.workspace,
-    id,
-    journeyId: j.id,
-    text: String(p.text),
-    dueAt: String(p.due_at),
-    madeByKind: madeBy.kind,
-    madeById: madeBy.id ?? null,
-    madeByName: madeBy.name ?? null,
-    status: String(p.status),
-    createdAt: String(p.created_at),
-    settledAt: p.settled_at ?? null,
-    lastSeq: seq,
-  };
-}
-
-function planPromiseAdd(
-  sql: SqlStorage,
-  j: JourneyRecord,
-  p: Extract<JourneyCommand, { kind: "promise.add" }>["promise"],
-): Result<WriteSpec, JourneyError> {
-  const count = sql.exec<{ n: number }>("SELECT count(*) AS n FROM promises").one().n;
-  if (count >= LIMITS.promisesPerJourney) {
-    return err({ code: "limit_exceeded", what: "promises", max: LIMITS.promisesPerJourney });
-  }
-  const id = newId("prm");
-  return ok({
-    type: "promise.made",
-    channel: p.channel ?? null,
-    direction: "outbound",
-    actor: p.madeBy,
-    text: `promised: ${p.text} (due ${p.dueAt})`,
-    data: { promiseId: id, dueAt: p.dueAt },
-    occurredAt: null,
-    lastAction: `promised: ${clip(clean(p.text), 120)}`,
-    createdId: id,
-    apply: (seq, now) => {
-      sql.exec(
-        "INSERT INTO promises (id, text, due_at, made_by, status, created_at, seq) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-        id,
-        clean(p.text),
-        p.dueAt,
-        JSON.stringify(p.madeBy),
-        now,
-        seq,
-      );
-      return { promise: promiseRow(sql, j, id, seq) };
-    },
-  });
-}
-
-function planPromiseSettle(
-  sql: SqlStorage,
-  j: JourneyRecord,
-  id: string,
-  s: Extract<JourneyCommand, { kind: "promise.settle" }>["settle"],
-): Result<WriteSpec, JourneyError> {
-  const row = sql
-    .exec<{ text: string; status: string }>("SELECT text, status FROM promises WHERE id = ?", id)
-    .toArray()[0];
-  if (!row) return err({ code: "promise_not_found", id });
-  if (row.status !== "pending") return err({ code: "promise_settled", id, status: row.status });
-  return ok({
-    type: "promise.settled",
-    channel: null,
-    direction: "internal",
-    actor: s.actor ?? SYSTEM,
-    text: `promise ${s.status}: ${row.text}${s.note ? ` (${s.note})` : ""}`,
-    data: { promiseId: id, status: s.status },
-    occurredAt: null,
-    lastAction: s.status === "kept" ? `kept promise: ${clip(row.text, 120)}` : undefined,
-    apply: (seq, now) => {
-      sql.exec(
-        "UPDATE promises SET status = ?, settled_at = ?, note = ?, seq = ? WHERE id = ?",
-        s.status,
-        now,
-        clean(s.note),
-        seq,
-        id,
-      );
-      if (s.status === "broken") {
-        sql.exec(
-          "UPDATE journey SET effort = json_set(effort, '$.brokenPromises', coalesce(json_extract(effort, '$.brokenPromises'), 0) + 1) WHERE singleton = 1",
-        );
-      }
-      return { promise: promiseRow(sql, j, id, seq) };
-    },
-  });
 }
 
 function planConstraintAdd(

@@ -48,9 +48,34 @@ export function replayDead(sql: SqlStorage): number {
   return n;
 }
 
-/** Makes sure an alarm will flush the outbox; leaves an earlier or backoff alarm alone. */
-export async function armFlush(storage: DurableObjectStorage): Promise<void> {
-  if ((await storage.getAlarm()) === null) await storage.setAlarm(Date.now() + FLUSH_DELAY_MS);
+/**
+ * Notes a write: the outbox is due for a flush FLUSH_DELAY_MS from now (so a burst goes to D1
+ * as one batch), unless a flush or a backoff is already scheduled.
+ */
+export function noteOutboxWrite(sql: SqlStorage, now: number = Date.now()): void {
+  sql.exec(
+    "UPDATE outbox_state SET next_at = ? WHERE singleton = 1 AND next_at IS NULL",
+    now + FLUSH_DELAY_MS,
+  );
+}
+
+/**
+ * True when records are waiting. Every alarm run flushes them: the batch delay and the backoff
+ * only decide when the alarm is armed, so an alarm that runs early for another reason (a
+ * promise falling due) simply tries D1 sooner.
+ */
+export function outboxReady(sql: SqlStorage): boolean {
+  return sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n > 0;
+}
+
+/** When the outbox next wants the alarm (epoch ms), or null when it is empty. */
+export function outboxDueAt(sql: SqlStorage, now: number = Date.now()): number | null {
+  const row = sql
+    .exec<{ pending: number; next_at: number | null }>(
+      "SELECT (SELECT count(*) FROM outbox) AS pending, next_at FROM outbox_state WHERE singleton = 1",
+    )
+    .one();
+  return row.pending > 0 ? (row.next_at ?? now) : null;
 }
 
 /**
@@ -83,7 +108,8 @@ export function backoffMs(failures: number, random: number = Math.random()): num
 
 /**
  * Sends the oldest outbox records to D1 and deletes them only after D1 accepted the batch.
- * A failure keeps every record and re-arms the alarm with backoff; a flush that ran twice
+ * A failure keeps every record and sets `next_at` with backoff (the journey re-arms its alarm to
+ * the earliest of everything due, see outboxDueAt); a flush that ran twice
  * (alarms are at-least-once) is harmless because the D1 writes are idempotent. After
  * ISOLATE_AFTER failures records go one at a time; one that fails alone DEAD_AFTER times while
  * the record behind it succeeds is moved to outbox_dead (still stored, replayable) so it stops
@@ -103,7 +129,10 @@ export async function flushOutbox(storage: DurableObjectStorage, db: D1Database)
     )
     .toArray();
   const last = rows.at(-1);
-  if (!last) return;
+  if (!last) {
+    sql.exec("UPDATE outbox_state SET next_at = NULL WHERE singleton = 1");
+    return;
+  }
   try {
     await flushToD1(
       db,
@@ -135,7 +164,10 @@ export async function flushOutbox(storage: DurableObjectStorage, db: D1Database)
         );
       });
       console.error(`outbox record ${last.id} set aside after ${failures} failures: ${message}`);
-      await storage.setAlarm(Date.now() + backoffMs(1));
+      sql.exec(
+        "UPDATE outbox_state SET next_at = ? WHERE singleton = 1",
+        Date.now() + backoffMs(1),
+      );
       return;
     }
     const nextAt = Date.now() + backoffMs(failures);
@@ -145,14 +177,14 @@ export async function flushOutbox(storage: DurableObjectStorage, db: D1Database)
       nextAt,
       message.slice(0, 500),
     );
-    await storage.setAlarm(nextAt);
     console.error(`outbox flush failed (attempt ${failures}, ${rows.length} records): ${message}`);
     return;
   }
   sql.exec("DELETE FROM outbox WHERE id <= ?", last.id);
-  sql.exec(
-    "UPDATE outbox_state SET failures = 0, next_at = NULL, last_error = NULL WHERE singleton = 1",
-  );
   const more = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
-  if (more > 0) await storage.setAlarm(Date.now());
+  // More waiting (a burst larger than a batch, or written during the flush): go again now.
+  sql.exec(
+    "UPDATE outbox_state SET failures = 0, next_at = ?, last_error = NULL WHERE singleton = 1",
+    more > 0 ? Date.now() : null,
+  );
 }

@@ -34,7 +34,7 @@ function recentBotHumanSwitches(sql: SqlStorage, since: string): number {
 function openPromises(sql: SqlStorage): { id: string; text: string; dueAt: string }[] {
   return sql
     .exec<{ id: string; text: string; due_at: string }>(
-      "SELECT id, text, due_at FROM promises WHERE status = 'pending' ORDER BY due_at",
+      "SELECT id, text, due_at FROM promises WHERE status IN ('pending', 'overdue') ORDER BY due_at",
     )
     .toArray()
     .map((p) => ({ id: p.id, text: p.text, dueAt: p.due_at }));

@@ -101,4 +101,55 @@ export const JOURNEY_MIGRATIONS: readonly Migration[] = [
   ],
   // v5: flags that need a human's eye (e.g. handoff_loop).
   [`ALTER TABLE journey ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'`],
+  // v6: the promise ledger (verify-by, renegotiation links, status history), exceptions, the
+  // webhook outbox.
+  [
+    `ALTER TABLE promises ADD COLUMN verify_by TEXT`,
+    `UPDATE promises SET verify_by = strftime('%Y-%m-%dT%H:%M:%fZ', due_at, '+60 minutes')`,
+    `ALTER TABLE promises ADD COLUMN channel TEXT`,
+    `ALTER TABLE promises ADD COLUMN replaces TEXT`,
+    `ALTER TABLE promises ADD COLUMN replaced_by TEXT`,
+    `ALTER TABLE promises ADD COLUMN auto_break INTEGER NOT NULL DEFAULT 1`,
+    `CREATE INDEX promises_open ON promises (status, due_at)`,
+    `CREATE TABLE promise_history (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      promise_id TEXT NOT NULL,
+      at TEXT NOT NULL,
+      from_status TEXT,
+      to_status TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      actor TEXT,
+      note TEXT
+    )`,
+    `INSERT INTO promise_history (promise_id, at, from_status, to_status, seq)
+       SELECT id, created_at, NULL, 'pending', seq FROM promises`,
+    `INSERT INTO promise_history (promise_id, at, from_status, to_status, seq, note)
+       SELECT id, settled_at, 'pending', status, seq, note FROM promises WHERE status != 'pending'`,
+    `CREATE TABLE exceptions (
+      id TEXT PRIMARY KEY,
+      kind TEXT NOT NULL,
+      text TEXT NOT NULL,
+      guidance TEXT,
+      status TEXT NOT NULL,
+      promise_id TEXT,
+      raised_at TEXT NOT NULL,
+      raised_by TEXT,
+      escalated_to TEXT,
+      resolved_at TEXT,
+      note TEXT,
+      seq INTEGER NOT NULL
+    )`,
+    `CREATE UNIQUE INDEX exceptions_promise ON exceptions (promise_id) WHERE promise_id IS NOT NULL`,
+    `CREATE TABLE hook_outbox (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      record TEXT NOT NULL
+    )`,
+    `CREATE TABLE hook_state (
+      singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+      failures INTEGER NOT NULL,
+      next_at INTEGER,
+      last_error TEXT
+    )`,
+    `INSERT INTO hook_state (singleton, failures) VALUES (1, 0)`,
+  ],
 ];

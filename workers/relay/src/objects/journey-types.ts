@@ -9,8 +9,12 @@ import type {
   JourneyContext,
   JourneyPatch,
   OwnerInput,
+  ExceptionInput,
+  ExceptionResolveInput,
   PromiseInput,
+  PromiseRenegotiateInput,
   PromiseSettleInput,
+  WorkspaceSettings,
   Reason,
   StatusInput,
 } from "@baton/core";
@@ -21,6 +25,11 @@ export interface HandoffGuard {
   windowMinutes: number;
 }
 
+/** The workspace's promise policy, applied when a promise is made (docs/promises.md). */
+export type PromisePolicy = WorkspaceSettings["promises"];
+/** The workspace's recovery settings: whose fallback takes an escalated journey. */
+export type Recovery = WorkspaceSettings["recovery"];
+
 /** Expected failures of the journey object; `toProblem` maps each to an HTTP problem. */
 export type JourneyError =
   | { code: "journey_not_found" }
@@ -28,6 +37,8 @@ export type JourneyError =
   | { code: "promise_not_found"; id: string }
   | { code: "promise_settled"; id: string; status: string }
   | { code: "constraint_not_found"; id: string }
+  | { code: "exception_not_found"; id: string }
+  | { code: "exception_resolved"; id: string }
   | { code: "limit_exceeded"; what: string; max: number }
   | { code: "idempotency_key_reused" }
   | { code: "owner_conflict"; currentOwnerId: string | null };
@@ -79,8 +90,22 @@ export interface WriteOutcome {
 export type JourneyCommand =
   | { kind: "patch"; patch: JourneyPatch }
   | { kind: "owner"; owner: OwnerInput; guard?: HandoffGuard | undefined }
-  | { kind: "promise.add"; promise: PromiseInput }
-  | { kind: "promise.settle"; id: string; settle: PromiseSettleInput }
+  | { kind: "promise.add"; promise: PromiseInput; policy: PromisePolicy }
+  | {
+      kind: "promise.settle";
+      id: string;
+      settle: PromiseSettleInput;
+      recovery?: Recovery | undefined;
+      timeZone?: string | undefined;
+    }
+  | {
+      kind: "promise.renegotiate";
+      id: string;
+      renegotiate: PromiseRenegotiateInput;
+      policy: PromisePolicy;
+    }
+  | { kind: "exception.raise"; exception: ExceptionInput; recovery?: Recovery | undefined }
+  | { kind: "exception.resolve"; id: string; resolve: ExceptionResolveInput }
   | { kind: "constraint.add"; constraint: ConstraintInput }
   | { kind: "constraint.remove"; id: string; actor?: Actor | undefined }
   | { kind: "action"; action: ActionInput }

@@ -4,10 +4,12 @@ import {
   type ConstraintView,
   type EffortView,
   type EventView,
+  type ExceptionView,
   type FactView,
   type JourneyContext,
   type JourneyStatus,
   type OwnerView,
+  type PromiseHistoryEntry,
   type PromiseView,
 } from "@baton/core";
 import type { JourneyRow } from "@baton/db";
@@ -97,21 +99,72 @@ export function readEvents(sql: SqlStorage, after: number, limit: number): Event
 }
 
 function readPromises(sql: SqlStorage): PromiseView[] {
+  const history = new Map<string, PromiseHistoryEntry[]>();
+  for (const h of sql
+    .exec<Record<string, string | number | null>>(
+      "SELECT promise_id, at, from_status, to_status, seq, actor, note FROM promise_history ORDER BY id",
+    )
+    .toArray()) {
+    const id = String(h.promise_id);
+    const list = history.get(id) ?? [];
+    list.push({
+      at: String(h.at),
+      from: (h.from_status ?? null) as PromiseHistoryEntry["from"],
+      to: h.to_status as PromiseHistoryEntry["to"],
+      seq: Number(h.seq),
+      actor: parse<Actor>((h.actor ?? null) as string | null),
+      note: (h.note ?? null) as string | null,
+    });
+    history.set(id, list);
+  }
   return sql
     .exec<Record<string, string | null>>(
-      "SELECT id, text, due_at, made_by, status, created_at, settled_at, note FROM promises ORDER BY (status = 'pending') DESC, due_at",
+      `SELECT id, text, due_at, verify_by, made_by, channel, status, created_at, settled_at, note, replaces, replaced_by
+       FROM promises ORDER BY (status IN ('pending', 'overdue')) DESC, due_at`,
     )
     .toArray()
     .map((p) => ({
       id: String(p.id),
       text: String(p.text),
       dueAt: String(p.due_at),
+      verifyBy: String(p.verify_by ?? p.due_at),
       madeBy: JSON.parse(String(p.made_by)) as Actor,
+      channel: (p.channel ?? null) as PromiseView["channel"],
       status: p.status as PromiseView["status"],
       createdAt: String(p.created_at),
       settledAt: p.settled_at ?? null,
       note: p.note ?? null,
+      replaces: p.replaces ?? null,
+      replacedBy: p.replaced_by ?? null,
+      history: history.get(String(p.id)) ?? [],
     }));
+}
+
+/** Resolved exceptions kept in the context after the open ones. */
+const RECENT_RESOLVED_EXCEPTIONS = 5;
+
+function readExceptions(sql: SqlStorage): ExceptionView[] {
+  const rows = sql
+    .exec<Record<string, string | null>>(
+      `SELECT * FROM (SELECT * FROM exceptions WHERE status = 'open' ORDER BY raised_at)
+       UNION ALL
+       SELECT * FROM (SELECT * FROM exceptions WHERE status != 'open' ORDER BY resolved_at DESC LIMIT ?)`,
+      RECENT_RESOLVED_EXCEPTIONS,
+    )
+    .toArray();
+  return rows.map((e) => ({
+    id: String(e.id),
+    kind: e.kind as ExceptionView["kind"],
+    text: String(e.text),
+    guidance: e.guidance ?? null,
+    status: e.status === "open" ? "open" : "resolved",
+    promiseId: e.promise_id ?? null,
+    raisedAt: String(e.raised_at),
+    raisedBy: parse<Actor>(e.raised_by ?? null),
+    escalatedTo: parse<ExceptionView["escalatedTo"]>(e.escalated_to ?? null),
+    resolvedAt: e.resolved_at ?? null,
+    note: e.note ?? null,
+  }));
 }
 
 function readConstraints(sql: SqlStorage): ConstraintView[] {
@@ -160,6 +213,7 @@ export function buildContext(sql: SqlStorage, j: JourneyRecord): JourneyContext 
     lastAction: parse<JourneyContext["lastAction"]>(j.last_action),
     constraints: readConstraints(sql),
     promises: readPromises(sql),
+    exceptions: readExceptions(sql),
     facts: readFacts(sql),
     history: { total: j.seq, recent: readEvents(sql, recentFrom, LIMITS.recentHistory) },
     effort: { ...EMPTY_EFFORT, ...(parse<EffortView>(j.effort) ?? {}) },
@@ -175,7 +229,9 @@ export function journeyRow(sql: SqlStorage, j: JourneyRecord): JourneyRow {
   const owner = parse<OwnerView>(j.owner);
   const effort: EffortView = { ...EMPTY_EFFORT, ...(parse<EffortView>(j.effort) ?? {}) };
   const pending = sql
-    .exec<{ n: number }>("SELECT count(*) AS n FROM promises WHERE status = 'pending'")
+    .exec<{ n: number }>(
+      "SELECT count(*) AS n FROM promises WHERE status IN ('pending', 'overdue')",
+    )
     .one().n;
   return {
     workspaceId: j.workspace,

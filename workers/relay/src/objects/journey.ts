@@ -10,17 +10,31 @@ import {
   type RedactionPattern,
   type Actor,
   type EffortView,
+  type EventView,
   type JourneyStatus,
   type Result,
 } from "@baton/core";
 import type { OutboxRecord } from "@baton/db";
 import {
-  armFlush,
+  FLUSH_DELAY_MS,
   flushOutbox,
+  noteOutboxWrite,
+  outboxDueAt,
+  outboxReady,
   outboxStatus,
   replayDead,
   type OutboxStatus,
 } from "./journey-outbox";
+import {
+  forwardHooks,
+  hooksDueAt,
+  hooksReady,
+  hooksStatus,
+  writeHookRecord,
+} from "./journey-hooks";
+import { dueTransitions, nextPromiseAt, planDueTransition } from "./journey-promises";
+import { brokenPromiseRaise, planRaise } from "./journey-exceptions";
+import { workspaceSettings } from "../settings";
 import { JOURNEY_MIGRATIONS } from "./journey-schema";
 import type {
   CommandRequest,
@@ -78,7 +92,7 @@ export class JourneyObject extends DurableObject<Env> {
     this.#sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage, JOURNEY_MIGRATIONS);
-      if (outboxStatus(this.#sql).pending > 0) await armFlush(ctx.storage);
+      await this.#rearm();
     });
   }
 
@@ -119,10 +133,20 @@ export class JourneyObject extends DurableObject<Env> {
     }
     const plan = planCommand(this.#sql, current, req.command);
     if (!plan.ok) return plan;
-    const outcome = this.ctx.storage.transactionSync(() =>
-      this.#write(req.idempotency, plan.value),
+    const [first, ...rest] = Array.isArray(plan.value) ? plan.value : [plan.value];
+    if (!first) return err({ code: "journey_not_found" });
+    const outcome = this.ctx.storage.transactionSync(() => {
+      const written = this.#write(req.idempotency, first);
+      let context = written.context;
+      for (const spec of rest) context = this.#write(undefined, spec).context;
+      return { ...written, context };
+    });
+    await this.#afterWrite(
+      current.status,
+      outcome.context.status,
+      outcome.seq,
+      outcome.context.seq,
     );
-    await this.#afterWrite(current.status, outcome.context.status, outcome.seq);
     return ok({ ...outcome, created: false });
   }
 
@@ -151,10 +175,18 @@ export class JourneyObject extends DurableObject<Env> {
     return outboxStatus(this.#sql);
   }
 
+  /** Webhook outbox backlog (events not yet handed to the workspace's WebhooksObject). */
+  hooks(): ReturnType<typeof hooksStatus> {
+    return hooksStatus(this.#sql);
+  }
+
   /** Puts set-aside outbox records back in line and arms the flush. */
   async replayOutbox(): Promise<number> {
     const n = replayDead(this.#sql);
-    if (n > 0) await armFlush(this.ctx.storage);
+    if (n > 0) {
+      noteOutboxWrite(this.#sql);
+      await this.#rearm();
+    }
     return n;
   }
 
@@ -190,37 +222,136 @@ export class JourneyObject extends DurableObject<Env> {
       }),
     );
     this.#broadcast(outcome.seq);
-    await armFlush(this.ctx.storage);
+    await this.#rearm();
     return ok(null);
   }
 
+  /**
+   * The journey's one alarm, always armed to the earliest thing due (see #rearm): promise steps
+   * (overdue, broken), the D1 outbox flush, the webhook outbox hand-off and the card push.
+   * Alarms are at least once; every step here is safe to run twice.
+   */
   override async alarm(): Promise<void> {
-    await flushOutbox(this.ctx.storage, this.env.DB);
+    const now = Date.now();
+    const promisesAt = nextPromiseAt(this.#sql);
+    if (promisesAt !== null && promisesAt <= now) await this.#advancePromises();
+    if (outboxReady(this.#sql)) await flushOutbox(this.ctx.storage, this.env.DB);
+    const j = readJourney(this.#sql);
+    if (j && hooksReady(this.#sql)) {
+      await forwardHooks(this.#sql, this.env, j.workspace, this.#ttlMs());
+    }
     await this.#pushCard();
+    await this.#rearm();
+  }
+
+  /** How long "this workspace has no webhook subscribers" is trusted (as the settings cache). */
+  #ttlMs(): number {
+    return Number(this.env.KEY_CACHE_TTL_SECONDS) * 1000;
   }
 
   /**
-   * After a write: arm the flush alarm, and when the status changed, refresh the customer's
-   * journey card at once (resolution reads it). Other changes reach the card with the alarm.
+   * Moves promises whose time has come: pending past due → overdue; open past verify-by →
+   * broken, which raises a broken_promise exception and escalates it to the owner's fallback.
+   * Each step is re-checked inside its transaction, so a second alarm run finds nothing to do.
    */
-  async #afterWrite(before: string | null, after: string, seq: number): Promise<void> {
-    this.#broadcast(seq);
-    await armFlush(this.ctx.storage);
+  async #advancePromises(): Promise<void> {
+    const j = readJourney(this.#sql);
+    if (!j) return;
+    let settings;
+    try {
+      settings = await workspaceSettings(this.env, j.workspace);
+    } catch (e) {
+      // Without the recovery settings an escalation could go wrong: try again shortly.
+      console.error(`promise check postponed: ${e instanceof Error ? e.message : String(e)}`);
+      this.#promiseRetryAt = Date.now() + 30_000;
+      return;
+    }
+    this.#promiseRetryAt = null;
+    const timeZone = settings?.ivr.timeZone ?? "UTC";
+    const before = j.status;
+    const firstSeq = j.seq + 1;
+    for (let round = 0; round < 10; round++) {
+      const due = dueTransitions(this.#sql, new Date().toISOString());
+      if (due.length === 0) break;
+      this.ctx.storage.transactionSync(() => {
+        for (const t of due) {
+          const now = new Date().toISOString();
+          const current = readJourney(this.#sql);
+          if (!current) return;
+          const spec = planDueTransition(this.#sql, current, t, now);
+          if (!spec) continue;
+          this.#write(undefined, spec);
+          if (t.to !== "broken") continue;
+          const raise = brokenPromiseRaise(this.#sql, t.promiseId, timeZone);
+          const after = readJourney(this.#sql);
+          if (!raise || !after) continue;
+          const planned = planRaise(this.#sql, after, raise, settings?.recovery);
+          if (planned.ok) for (const s of planned.value) this.#write(undefined, s);
+        }
+      });
+    }
+    const after = readJourney(this.#sql);
+    if (after && after.seq >= firstSeq) {
+      this.#broadcast(firstSeq, after.seq);
+      if (after.status !== before) await this.#pushCard();
+    }
+  }
+
+  #promiseRetryAt: number | null = null;
+
+  /**
+   * Arms the alarm for the earliest of: the next promise step, the D1 flush, the webhook
+   * hand-off, a card push retry. Never moves an earlier alarm later.
+   */
+  async #rearm(): Promise<void> {
+    const now = Date.now();
+    const promiseAt = nextPromiseAt(this.#sql);
+    const candidates = [
+      promiseAt === null
+        ? null
+        : this.#promiseRetryAt !== null
+          ? Math.max(promiseAt, this.#promiseRetryAt)
+          : promiseAt,
+      outboxDueAt(this.#sql, now),
+      hooksDueAt(this.#sql, now),
+      this.#cardRetryAt,
+    ].filter((t): t is number => t !== null);
+    if (candidates.length === 0) return;
+    const at = Math.min(...candidates);
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /**
+   * After a write: arm the alarm, and when the status changed, refresh the customer's journey
+   * card at once (resolution reads it). Other changes reach the card with the alarm.
+   */
+  async #afterWrite(
+    before: string | null,
+    after: string,
+    seq: number,
+    lastSeq: number = seq,
+  ): Promise<void> {
+    this.#broadcast(seq, lastSeq);
+    // Hot path: an alarm due within the batch delay already covers this write (the alarm
+    // re-arms for whatever is left, promises included).
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > Date.now() + FLUSH_DELAY_MS) await this.#rearm();
     if (before !== after) await this.#pushCard();
   }
 
-  /** Sends the event at `seq` to every connected chat socket (customer-visible form). */
-  #broadcast(seq: number): void {
+  /** Sends events `from`..`to` to every connected chat socket (customer-visible form). */
+  #broadcast(from: number, to: number = from): void {
     const sockets = this.ctx.getWebSockets();
     if (sockets.length === 0) return;
-    const [event] = readEvents(this.#sql, seq - 1, 1);
-    if (!event) return;
-    const frame = JSON.stringify(customerFrame(event));
-    for (const ws of sockets) {
-      try {
-        ws.send(frame);
-      } catch {
-        // A socket closing right now; hibernation cleans it up.
+    for (const event of readEvents(this.#sql, from - 1, to - from + 1)) {
+      const frame = JSON.stringify(customerFrame(event));
+      for (const ws of sockets) {
+        try {
+          ws.send(frame);
+        } catch {
+          // A socket closing right now; hibernation cleans it up.
+        }
       }
     }
   }
@@ -313,7 +444,10 @@ export class JourneyObject extends DurableObject<Env> {
   /** Copies the journey's card to its customer; a failure is retried by the next alarm. */
   async #pushCard(): Promise<void> {
     const j = readJourney(this.#sql);
-    if (!j?.customer_id || j.card_seq >= j.seq) return;
+    if (!j?.customer_id || j.card_seq >= j.seq) {
+      this.#cardRetryAt = null;
+      return;
+    }
     const card: JourneyCard = {
       id: j.id,
       status: j.status,
@@ -333,12 +467,16 @@ export class JourneyObject extends DurableObject<Env> {
         card.seq,
         card.seq,
       );
+      this.#cardRetryAt = null;
     } catch (e) {
       console.error(`journey card push failed: ${e instanceof Error ? e.message : String(e)}`);
-      if ((await this.ctx.storage.getAlarm()) === null)
-        await this.ctx.storage.setAlarm(Date.now() + 5_000);
+      this.#cardRetryAt = Date.now() + 5_000;
+      await this.#rearm();
     }
   }
+
+  /** When a failed card push is tried again (in memory: a restarted object pushes on its next write). */
+  #cardRetryAt: number | null = null;
 
   #owned(workspace: string, journeyId: string): JourneyRecord | null {
     const j = readJourney(this.#sql);
@@ -458,6 +596,19 @@ export class JourneyObject extends DurableObject<Env> {
       ...extra,
     };
     this.#sql.exec("INSERT INTO outbox (record) VALUES (?)", JSON.stringify(record));
+    noteOutboxWrite(this.#sql);
+    writeHookRecord(this.#sql, after.workspace, after.id, after.customer_id, {
+      seq,
+      id: eventId,
+      type: spec.type as EventView["type"],
+      channel: spec.channel as EventView["channel"],
+      direction: spec.direction as EventView["direction"],
+      actor: spec.actor,
+      text: text.text,
+      data: (data.value as Record<string, unknown> | null) ?? null,
+      occurredAt: spec.occurredAt ?? now,
+      recordedAt: now,
+    });
     return {
       seq,
       eventId,

@@ -1,6 +1,8 @@
 import {
   ActionInput,
   ConstraintInput,
+  ExceptionInput,
+  ExceptionResolveInput,
   Instant,
   JourneyId,
   JourneyPatch,
@@ -8,6 +10,7 @@ import {
   LIMITS,
   OwnerInput,
   PromiseInput,
+  PromiseRenegotiateInput,
   PromiseSettleInput,
   StatusInput,
 } from "@baton/core";
@@ -40,7 +43,18 @@ async function run(c: Context<AppEnv>, given: JourneyCommand, created = 200) {
   const ws = c.get("principal").workspace;
   const journeyId = journeyIdOf(c);
   // Fingerprint what the caller sent, so a retry matches even if settings changed meanwhile.
-  const { guard: _g, ...sent } = given as JourneyCommand & { guard?: unknown };
+  const {
+    guard: _g,
+    policy: _p,
+    recovery: _r,
+    timeZone: _t,
+    ...sent
+  } = given as JourneyCommand & {
+    guard?: unknown;
+    policy?: unknown;
+    recovery?: unknown;
+    timeZone?: unknown;
+  };
   const idempotency = await idempotencyOf(c.req.header("idempotency-key"), undefined, sent);
   const command = redactCommand(given, redactionPatterns(await workspaceSettings(c.env, ws)));
   const stub = journeyStub(c.env, ws, journeyId);
@@ -112,14 +126,54 @@ journeys.put("/:id/owner", write, async (c) =>
     guard: (await workspaceSettings(c.env, c.get("principal").workspace))?.handoff,
   }),
 );
-journeys.post("/:id/promises", write, async (c) =>
-  run(c, { kind: "promise.add", promise: await jsonBody(c, PromiseInput) }, 201),
-);
-journeys.patch("/:id/promises/:pid", write, async (c) =>
-  run(c, {
+const settingsOf = async (c: Context<AppEnv>) =>
+  workspaceSettings(c.env, c.get("principal").workspace);
+/** Used when the workspace has no settings row yet (the schema's defaults). */
+const DEFAULT_POLICY = { graceMinutes: 60, autoBreak: true };
+
+/** A sub-list of the journey's context (promises, exceptions), for callers that want only it. */
+async function contextPart<K extends "promises" | "exceptions">(c: Context<AppEnv>, key: K) {
+  const ws = c.get("principal").workspace;
+  const id = journeyIdOf(c);
+  const ctx = unwrap(
+    rpc<JourneyObject["context"]>(await journeyStub(c.env, ws, id).context(ws, id)),
+  );
+  return c.json({ items: ctx[key] });
+}
+
+journeys.get("/:id/promises", requireScope("journeys:read"), (c) => contextPart(c, "promises"));
+journeys.post("/:id/promises", write, async (c) => {
+  const promise = await jsonBody(c, PromiseInput);
+  const policy = (await settingsOf(c))?.promises ?? DEFAULT_POLICY;
+  return run(c, { kind: "promise.add", promise, policy }, 201);
+});
+journeys.patch("/:id/promises/:pid", write, async (c) => {
+  const settle = await jsonBody(c, PromiseSettleInput);
+  const settings = await settingsOf(c);
+  return run(c, {
     kind: "promise.settle",
     id: c.req.param("pid"),
-    settle: await jsonBody(c, PromiseSettleInput),
+    settle,
+    recovery: settings?.recovery,
+    timeZone: settings?.ivr.timeZone,
+  });
+});
+journeys.post("/:id/promises/:pid/renegotiate", write, async (c) => {
+  const renegotiate = await jsonBody(c, PromiseRenegotiateInput);
+  const policy = (await settingsOf(c))?.promises ?? DEFAULT_POLICY;
+  return run(c, { kind: "promise.renegotiate", id: c.req.param("pid"), renegotiate, policy }, 201);
+});
+journeys.get("/:id/exceptions", requireScope("journeys:read"), (c) => contextPart(c, "exceptions"));
+journeys.post("/:id/exceptions", write, async (c) => {
+  const exception = await jsonBody(c, ExceptionInput);
+  const recovery = (await settingsOf(c))?.recovery;
+  return run(c, { kind: "exception.raise", exception, recovery }, 201);
+});
+journeys.post("/:id/exceptions/:eid/resolve", write, async (c) =>
+  run(c, {
+    kind: "exception.resolve",
+    id: c.req.param("eid"),
+    resolve: await jsonBody(c, ExceptionResolveInput),
   }),
 );
 journeys.post("/:id/constraints", write, async (c) =>
