@@ -92,6 +92,10 @@ describe("the promise ledger", () => {
     });
     expect(j.body.exceptions[0].text).toContain("call back about the refund");
     expect(j.body.exceptions[0].guidance).toMatch(/^apologise/);
+    // D1 history counts the clock's break like a broken settle (analytics read D1).
+    const a = await api("GET", `/v1/analytics/effort?journey=${id}`, undefined, key);
+    expect(a.status).toBe(200);
+    expect(a.body.journey).toMatchObject({ promisesBroken: 1, promisesKept: 0 });
   });
 
   it("the alarm is armed for the earliest promise, even when it is days away", async () => {
