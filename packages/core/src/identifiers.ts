@@ -257,6 +257,35 @@ function normalizePhone(
   return ok(out);
 }
 
+/**
+ * Phone parsing is the costliest pure step of a call-start lookup and of an inbound SMS (the
+ * library's `max` metadata runs several regular expressions per number: about 35 µs per
+ * lookup in workerd, docs/benchmarks.md "Profile"). The result depends only on the raw text
+ * and the region, so it is remembered per isolate, for a bounded number of inputs (the oldest
+ * is forgotten first). Results are frozen: every caller shares them.
+ */
+const PHONE_MEMO_MAX = 4096;
+const phoneMemo = new Map<string, Result<NormalizedIdentifier, IdentifierError>>();
+
+function memoPhone(
+  raw: string,
+  region: CountryCode,
+): Result<NormalizedIdentifier, IdentifierError> {
+  if (raw.length > MAX_PHONE_INPUT * 2) return normalizePhone(raw, region);
+  const key = `${region}\u0000${raw}`;
+  const hit = phoneMemo.get(key);
+  if (hit) return hit;
+  const result = normalizePhone(raw, region);
+  Object.freeze(result.ok ? result.value : result.error);
+  Object.freeze(result);
+  if (phoneMemo.size >= PHONE_MEMO_MAX) {
+    const oldest = phoneMemo.keys().next();
+    if (!oldest.done) phoneMemo.delete(oldest.value);
+  }
+  phoneMemo.set(key, result);
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Email addresses
 // ---------------------------------------------------------------------------------------------
@@ -384,7 +413,7 @@ export function normalizeIdentifier(
 ): Result<NormalizedIdentifier, IdentifierError> {
   switch (id.type) {
     case "phone":
-      return normalizePhone(id.value, opts.defaultRegion ?? "US");
+      return memoPhone(id.value, opts.defaultRegion ?? "US");
     case "email":
       return normalizeEmail(id.value, opts.gmailDots ?? false);
     case "chat":

@@ -14,8 +14,11 @@ export type Attestation = "A" | "B" | "C" | "none";
 export interface Lookup {
   brief: CallBrief | null;
   verified: boolean;
-  /** Why the answer is degraded, if it is. */
-  degraded: "timeout" | "anonymous" | null;
+  /**
+   * Why the answer is degraded, if it is: the budget ran out, the caller withheld the number,
+   * or an object failed (IVR answers only; other audiences let the error through).
+   */
+  degraded: "timeout" | "anonymous" | "unavailable" | null;
   hops: number;
 }
 

@@ -19,6 +19,21 @@ import { checkCode, startCode, type CodeIssued } from "./customer-verify";
 
 const STRENGTH: Record<Verification, number> = { claimed: 0, asserted: 1, verified: 2 };
 
+/** Brief fields that move with every event and that no call-start answer reads. */
+const VOLATILE = new Set(["updatedAt", "seq"]);
+
+/** What a brief push says, minus the volatile fields: equal keys, equal pushes. */
+function pushKey(
+  workspace: string,
+  customerId: string,
+  identifiers: string[],
+  brief: CallBrief | null,
+): string {
+  return JSON.stringify([workspace, customerId, identifiers, brief], (k, v: unknown) =>
+    VOLATILE.has(k) ? undefined : v,
+  );
+}
+
 /**
  * One per (workspace, customer): the customer's identifiers with provenance, a card per
  * journey, merges and pending links. It picks the journey for events that carry no journey
@@ -27,6 +42,12 @@ const STRENGTH: Record<Verification, number> = { claimed: 0, asserted: 1, verifi
  */
 export class CustomerObject extends DurableObject<Env> {
   readonly #sql: SqlStorage;
+  /**
+   * What the last complete brief push carried (`pushKey`), so a card that changes nothing an
+   * identity object's brief says is not pushed again. In memory only: after the object is
+   * evicted the first card push goes out again, which is harmless (versions decide).
+   */
+  #pushed: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -39,8 +60,14 @@ export class CustomerObject extends DurableObject<Env> {
   /** Records the identifiers, then picks (or starts) the journey for a new event. */
   resolve(req: ResolveRequest): Resolution {
     const now = new Date().toISOString();
-    this.#ensure(req.workspace, req.customerId, now);
-    const merged = this.#mergedInto();
+    // Read first: for a returning customer the row exists, and an INSERT OR IGNORE would
+    // still be a write statement on every event.
+    let row = this.#row();
+    if (!row) {
+      this.#ensure(req.workspace, req.customerId, now);
+      row = this.#row();
+    }
+    const merged = row?.merged_into ?? null;
     if (merged) return { kind: "redirect", customerId: merged };
     for (const i of req.identifiers) this.#addIdentifier(i, null);
     const cards = this.#cards();
@@ -90,7 +117,7 @@ export class CustomerObject extends DurableObject<Env> {
    */
   async card(card: JourneyCard): Promise<void> {
     this.#storeCard(card);
-    await this.#pushBriefs();
+    await this.#pushBriefs(false);
   }
 
   /** The call brief as it stands (fallback when an identity object holds none yet). */
@@ -125,17 +152,26 @@ export class CustomerObject extends DurableObject<Env> {
    * Pushes the call brief to the identity object of each identifier, with a version number so
    * a late push never overwrites a newer brief. Failures are logged: the next card push
    * repairs them, and a lookup that finds no brief asks this object instead.
+   *
+   * A card push (`force` false) is skipped when the brief would say what the last complete
+   * push said to the same identifiers: most journey activity (another inbound message) moves
+   * only the brief's `updatedAt` and `seq`, which no call-start answer reads, and each push
+   * costs one object call and one durable write per identifier. Merges, undos and restores
+   * always push.
    */
-  async #pushBriefs(): Promise<void> {
+  async #pushBriefs(force = true): Promise<void> {
     const row = this.#row();
     if (!row) return;
     const brief = row.merged_into ? null : callBrief(row.id, this.#cardsWithBrief());
+    const keys = this.#identifiers().map((i) => i.key);
+    const key = pushKey(row.workspace, row.id, keys, brief);
+    if (!force && key === this.#pushed) return;
+    this.#pushed = null;
     this.#sql.exec("UPDATE customer SET brief_version = brief_version + 1 WHERE singleton = 1");
     const version = this.#sql
       .exec<{ v: number }>("SELECT brief_version AS v FROM customer")
       .one().v;
     const ns = this.env.IDENTITY;
-    const keys = this.#identifiers().map((i) => i.key);
     const results = await Promise.allSettled(
       keys.map(async (k) =>
         ns
@@ -144,8 +180,17 @@ export class CustomerObject extends DurableObject<Env> {
       ),
     );
     const failed = results.filter((r) => r.status === "rejected").length;
-    if (failed > 0)
+    if (failed > 0) {
       console.error(`call brief push failed for ${failed} of ${keys.length} identifiers`);
+      return;
+    }
+    // Only a push that reached every identifier may spare the next one; a newer push that
+    // started meanwhile (the await above) has already cleared or replaced this.
+    if (this.#lastVersion() === version) this.#pushed = key;
+  }
+
+  #lastVersion(): number {
+    return this.#sql.exec<{ v: number }>("SELECT brief_version AS v FROM customer").one().v;
   }
 
   #cardsWithBrief(): (JourneyCard & { brief: CardBrief | null })[] {
@@ -430,10 +475,6 @@ export class CustomerObject extends DurableObject<Env> {
         )
         .toArray()[0] ?? null
     );
-  }
-
-  #mergedInto(): string | null {
-    return this.#row()?.merged_into ?? null;
   }
 
   #identifiers(): LinkedIdentifier[] {

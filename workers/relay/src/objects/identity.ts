@@ -58,12 +58,29 @@ export interface ThreadLink {
   customerId: string | null;
 }
 
+type LinkRow = Record<string, string>;
+interface BriefRow {
+  customerId: string;
+  version: number;
+  /** The brief as stored (JSON, or null). */
+  json: string | null;
+  /** `json` parsed, once, by the first lookup that needs it. */
+  parsed?: unknown;
+}
+
 /**
  * One per (workspace, identifier): the serialization point that makes concurrent first
  * contacts from the same address create one customer, never two.
+ *
+ * The link and the brief are also kept in memory (`#linkRow`, `#briefRow`): every write to
+ * them goes through this object, one call at a time, so the copy is exact. A call-start
+ * lookup then costs no SQLite query and no JSON parse, only the object hop itself
+ * (docs/benchmarks.md, "Profile"). `undefined` means "not read yet".
  */
 export class IdentityObject extends DurableObject<Env> {
   readonly #sql: SqlStorage;
+  #linkRow: LinkRow | null | undefined = undefined;
+  #briefRow: BriefRow | null | undefined = undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -102,6 +119,7 @@ export class IdentityObject extends DurableObject<Env> {
           source,
           new Date().toISOString(),
         );
+        this.#linkRow = undefined;
         const taken = this.#read();
         if (taken) return { ...toLink(taken), created: true };
       }
@@ -111,6 +129,7 @@ export class IdentityObject extends DurableObject<Env> {
           verification,
           source,
         );
+        this.#linkRow = undefined;
         const upgraded = this.#read();
         if (upgraded) return { ...toLink(upgraded), created: false };
       }
@@ -126,6 +145,7 @@ export class IdentityObject extends DurableObject<Env> {
       verification,
       new Date().toISOString(),
     );
+    this.#linkRow = undefined;
     const row = this.#read();
     if (!row) throw new Error("link row missing after insert");
     return { ...toLink(row), created: true };
@@ -138,19 +158,17 @@ export class IdentityObject extends DurableObject<Env> {
   setBrief(workspace: string, customerId: string, version: number, brief: unknown): boolean {
     const link = this.#read();
     if (!link || link.workspace !== workspace || link.customer_id !== customerId) return false;
-    const current = this.#sql
-      .exec<{ customer_id: string; version: number }>(
-        "SELECT customer_id, version FROM brief WHERE singleton = 1",
-      )
-      .toArray()[0];
-    if (current && current.customer_id === customerId && current.version >= version) return false;
+    const current = this.#brief();
+    if (current && current.customerId === customerId && current.version >= version) return false;
+    const json = brief === null ? null : JSON.stringify(brief);
     this.#sql.exec(
       "INSERT OR REPLACE INTO brief (singleton, customer_id, version, brief, updated_at) VALUES (1, ?, ?, ?, ?)",
       customerId,
       version,
-      brief === null ? null : JSON.stringify(brief),
+      json,
       new Date().toISOString(),
     );
+    this.#briefRow = { customerId, version, json };
     return true;
   }
 
@@ -161,16 +179,12 @@ export class IdentityObject extends DurableObject<Env> {
   context(workspace: string): { link: IdentityLink; brief: unknown } | null {
     const link = this.#read();
     if (!link || link.workspace !== workspace) return null;
-    const row = this.#sql
-      .exec<{ customer_id: string; brief: string | null }>(
-        "SELECT customer_id, brief FROM brief WHERE singleton = 1",
-      )
-      .toArray()[0];
-    const brief =
-      row && row.customer_id === link.customer_id && row.brief
-        ? (JSON.parse(row.brief) as unknown)
-        : null;
-    return { link: toLink(link), brief };
+    const row = this.#brief();
+    if (!row || row.customerId !== link.customer_id || row.json === null) {
+      return { link: toLink(link), brief: null };
+    }
+    row.parsed ??= JSON.parse(row.json) as unknown;
+    return { link: toLink(link), brief: row.parsed };
   }
 
   /** Merge: moves the link from `from` to `to`, remembering `from` for an unmerge. */
@@ -184,6 +198,7 @@ export class IdentityObject extends DurableObject<Env> {
         from,
         mergeId,
       );
+      this.#linkRow = undefined;
     }
     const after = this.#read();
     return after ? toLink(after) : null;
@@ -195,6 +210,7 @@ export class IdentityObject extends DurableObject<Env> {
       "UPDATE link SET customer_id = previous_customer_id, previous_customer_id = NULL, merge_id = NULL WHERE merge_id = ?",
       mergeId,
     );
+    this.#linkRow = undefined;
   }
 
   /** Removes the link when it belongs to `customerId`. */
@@ -202,6 +218,7 @@ export class IdentityObject extends DurableObject<Env> {
     const row = this.#read();
     if (!row || row.workspace !== workspace || row.customer_id !== customerId) return false;
     this.#sql.exec("DELETE FROM link WHERE singleton = 1");
+    this.#linkRow = undefined;
     return true;
   }
 
@@ -245,12 +262,24 @@ export class IdentityObject extends DurableObject<Env> {
     );
   }
 
-  #read(): Record<string, string> | null {
-    return (
-      this.#sql
-        .exec<Record<string, string>>("SELECT * FROM link WHERE singleton = 1")
-        .toArray()[0] ?? null
-    );
+  #read(): LinkRow | null {
+    this.#linkRow ??=
+      this.#sql.exec<LinkRow>("SELECT * FROM link WHERE singleton = 1").toArray()[0] ?? null;
+    return this.#linkRow;
+  }
+
+  #brief(): BriefRow | null {
+    if (this.#briefRow === undefined) {
+      const row = this.#sql
+        .exec<{ customer_id: string; version: number; brief: string | null }>(
+          "SELECT customer_id, version, brief FROM brief WHERE singleton = 1",
+        )
+        .toArray()[0];
+      this.#briefRow = row
+        ? { customerId: row.customer_id, version: row.version, json: row.brief }
+        : null;
+    }
+    return this.#briefRow;
   }
 }
 

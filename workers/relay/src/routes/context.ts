@@ -63,14 +63,20 @@ function identifierOf(q: ContextQuery): { type: IdType; value: string } | null {
   return null;
 }
 
-const fallbackLookup = (): Lookup => ({
+const fallbackLookup = (degraded: "timeout" | "unavailable"): Lookup => ({
   brief: NO_MATCH,
   verified: false,
-  degraded: "timeout",
+  degraded,
   hops: 0,
 });
 
-/** The IVR answer for a caller, within the workspace's budget. */
+/**
+ * The IVR answer for a caller, within the workspace's budget. It never fails once the caller
+ * is authenticated: a lookup that runs out of budget answers `degraded=timeout`, one whose
+ * object failed (an error, an overloaded or unreachable object) answers
+ * `degraded=unavailable`, both with `match=none` and the default queue, because an IVR must
+ * route the call either way (the Connect, Genesys and Studio contracts expect a 200 map).
+ */
 export async function ivrAnswer(
   env: Env,
   ws: string,
@@ -78,18 +84,20 @@ export async function ivrAnswer(
   identifier: { type: IdType; value: string },
   attestation: Attestation | undefined,
 ): Promise<Record<string, string>> {
-  const found = await withinBudget(
-    lookupBrief(env, ws, settings, identifier, attestation),
-    settings.ivr.budgetMs,
-    fallbackLookup(),
-  );
+  const lookup = lookupBrief(env, ws, settings, identifier, attestation).catch((e: unknown) => {
+    console.error(`IVR lookup degraded: ${e instanceof Error ? e.message : String(e)}`);
+    return fallbackLookup("unavailable");
+  });
+  const found = await withinBudget(lookup, settings.ivr.budgetMs, fallbackLookup("timeout"));
   const map = ivrMap(found.brief ?? NO_MATCH, {
     defaultQueue: settings.ivr.defaultQueue,
     verified: found.verified,
     now: new Date(),
     timeZone: settings.ivr.timeZone,
   });
-  return found.degraded === "timeout" ? { ...map, degraded: "timeout" } : map;
+  return found.degraded === "timeout" || found.degraded === "unavailable"
+    ? { ...map, degraded: found.degraded }
+    : map;
 }
 
 interface Meta {
