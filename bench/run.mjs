@@ -33,6 +33,18 @@ import {
   textTable,
 } from "./lib/report.mjs";
 import { scaleRun } from "./lib/scale.mjs";
+import {
+  ADMIN_SECRET,
+  CONNECT_BODY,
+  HOT_PHONE,
+  IVR_PATH,
+  KEY,
+  PUBLIC_BASE,
+  SMS_PATH,
+  TWILIO_TOKEN,
+  WS,
+  setupWorkspace,
+} from "./lib/setup.mjs";
 import { applyMigrations, bundle, startServer, versions } from "./lib/server.mjs";
 import { senderPhones, smsParams, twilioSignature, writeSignedSms } from "./lib/twilio.mjs";
 import { killWrk, runWrk, shape, wrkVersion } from "./lib/wrk.mjs";
@@ -48,12 +60,6 @@ const DISTURBED_PCT = 15;
 const RETRIES = Number(process.env.BENCH_RETRIES ?? 2);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null;
 const CONCURRENCY = [1, 16];
-const ADMIN_SECRET = "bench-admin-secret";
-const WS = "bench";
-const KEY = `bk_${WS}.benchkey0001.${"b".repeat(40)}`;
-const TWILIO_TOKEN = "bench-twilio-auth-token-0123456789";
-const PUBLIC_BASE = "https://baton.bench.test";
-const HOT_PHONE = "+14155550100";
 
 const log = (...a) => console.log(...a);
 const round2 = (v) => Math.round(v * 100) / 100;
@@ -88,7 +94,7 @@ const server = await startServer({
   adminSecret: ADMIN_SECRET,
   configPath: `${root}wrangler.toml`,
 });
-const { relayUrl, helloUrl, db } = server;
+const { relayUrl, helloUrl, floorUrl, db } = server;
 const mem = memorySampler(server.pid);
 
 let stopping = false;
@@ -119,42 +125,8 @@ async function main() {
   const billed = await billedRowsPerWrite(db);
   await installWriteCounter(db);
 
-  // The bench workspace, a known admin key, and Twilio configured (as scripts/dev.mjs does).
-  expectOk(
-    await call("PUT", `/v1/admin/workspaces/${WS}`, {
-      token: ADMIN_SECRET,
-      body: { name: "Bench" },
-    }),
-    "creating the workspace",
-  );
-  const [, keyId, secret] = /^bk_[^.]+\.([^.]+)\.(.+)$/.exec(KEY);
-  expectOk(
-    await call("POST", `/v1/admin/workspaces/${WS}/keys`, {
-      token: ADMIN_SECRET,
-      body: { name: "bench", scopes: ["admin"], id: keyId, secret },
-    }),
-    "creating the key",
-  );
-  const settings = await call("PATCH", `/v1/admin/workspaces/${WS}/settings`, {
-    token: ADMIN_SECRET,
-    body: { publicBaseUrl: PUBLIC_BASE, providers: { twilio: { authToken: TWILIO_TOKEN } } },
-  });
-
-  // The hot journey every append and read goes to.
-  const first = expectOk(
-    await call("POST", "/v1/events", {
-      token: KEY,
-      body: {
-        identifiers: [{ type: "phone", value: HOT_PHONE }],
-        channel: "sms",
-        direction: "inbound",
-        actor: { kind: "customer" },
-        text: "I was charged twice for March",
-      },
-    }),
-    "creating the hot journey",
-  );
-  const hot = first.journeyId;
+  // The bench workspace, a known admin key, Twilio configured, and the hot journey.
+  const { hot, settings } = await setupWorkspace(call);
   await waitForD1(db, WS, hot, 1, 10_000);
 
   const results = {
@@ -290,11 +262,11 @@ async function main() {
       log,
       outDir,
       relayUrl,
+      floorUrl,
       seconds: SECONDS,
       quietWait: QUIET_WAIT,
       retries: RETRIES,
       disturbedPct: DISTURBED_PCT,
-      hotPhone: HOT_PHONE,
     });
   }
 
@@ -324,6 +296,27 @@ function defineScenarios({ call, hot, settings, results, billed }) {
     name: "relay GET / (no object)",
     path: "GET /",
     load: () => ({ url: `${relayUrl}/`, script: "get.lua" }),
+  });
+
+  // The runtime's floor for an object hop (bench/lib/server.mjs, FLOOR): no router, no auth,
+  // no validation. Any path through one object costs at least this much here.
+  list.push({
+    id: "floor_hop",
+    name: "floor: one object hop (empty RPC)",
+    path: "GET /hop on a minimal Worker → SQLite object, returns a constant",
+    load: () => ({ url: `${floorUrl}/hop`, script: "get.lua" }),
+  });
+  list.push({
+    id: "floor_hop_read",
+    name: "floor: one object hop + SQLite read",
+    path: "GET /hop-read: the object SELECTs one row",
+    load: () => ({ url: `${floorUrl}/hop-read`, script: "get.lua" }),
+  });
+  list.push({
+    id: "floor_hop_write",
+    name: "floor: one object hop + SQLite write",
+    path: "GET /hop-write: the object UPDATEs one row (the answer waits for the commit)",
+    load: () => ({ url: `${floorUrl}/hop-write`, script: "get.lua" }),
   });
 
   // (d) appends to one hot journey, with the D1 lag sampled and D1 rows counted around it.
@@ -432,7 +425,7 @@ function defineScenarios({ call, hot, settings, results, billed }) {
   // (a) IVR lookup and the Amazon Connect hook, (c) the bot context read: probed, run when built.
   // A degraded IVR answer (the lookup ran out of its budget) is a 200 but not a success.
   const DEGRADED = '"degraded"';
-  const ivrPath = `/v1/context?phone=${encodeURIComponent(HOT_PHONE)}&audience=ivr`;
+  const ivrPath = IVR_PATH;
   list.push({
     id: "context_ivr",
     name: "(a) IVR lookup",
@@ -455,20 +448,7 @@ function defineScenarios({ call, hot, settings, results, billed }) {
       env: { BENCH_AUTH: KEY, BENCH_FLAG: DEGRADED },
     }),
   });
-  const connectBody = {
-    Name: "ContactFlowEvent",
-    Details: {
-      ContactData: {
-        Channel: "VOICE",
-        ContactId: "bench-contact-{n}",
-        InitialContactId: "bench-contact-{n}",
-        CustomerEndpoint: { Address: HOT_PHONE, Type: "TELEPHONE_NUMBER" },
-        SystemEndpoint: { Address: "+14155550000", Type: "TELEPHONE_NUMBER" },
-        InitiationMethod: "INBOUND",
-      },
-      Parameters: {},
-    },
-  };
+  const connectBody = CONNECT_BODY;
   list.push({
     id: "connect_hook",
     name: "(a) Amazon Connect hook",
@@ -526,7 +506,7 @@ function defineScenarios({ call, hot, settings, results, billed }) {
   });
 
   // (b) signed Twilio inbound SMS: every request pre-signed, each with its own MessageSid.
-  const smsPath = `/hooks/${WS}/twilio/sms`;
+  const smsPath = SMS_PATH;
   list.push({
     id: "twilio_sms",
     name: "(b) signed Twilio inbound SMS",

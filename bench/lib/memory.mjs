@@ -151,6 +151,10 @@ export function memorySampler(pid, intervalMs = 200) {
       filesWindowPeak = 0;
       return peak;
     },
+    /** How many files workerd has open right now. */
+    openFilesNow() {
+      return pid ? openFiles(pid) : null;
+    },
     /** workerd's resident memory now (MB). */
     current() {
       tick();

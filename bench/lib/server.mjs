@@ -47,10 +47,84 @@ const HELLO = `export default {
 };`;
 
 /**
+ * The runtime's floor for an object hop: a module Worker with one SQLite-backed Durable Object
+ * class and nothing else (no router, no validation, no auth). `GET /hop` is one RPC returning
+ * a constant, `/hop-read` one RPC that reads a row from the object's SQLite, `/hop-write` one
+ * that writes a row (so the answer waits for the commit), `/hop2` two chained RPCs (Worker →
+ * object → another object). `?k=` names the object (default: one hot object). `POST /seed`
+ * creates relay identity objects for the scale run (bench/lib/scale.mjs).
+ */
+const FLOOR = `import { DurableObject } from "cloudflare:workers";
+export class Box extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+    ctx.storage.sql.exec("INSERT OR IGNORE INTO t VALUES (1, 'x')");
+  }
+  get() { return { ok: true }; }
+  read() { return this.ctx.storage.sql.exec("SELECT k, v FROM t WHERE k = 1").toArray()[0] ?? null; }
+  write(v) { this.ctx.storage.sql.exec("UPDATE t SET v = ? WHERE k = 1", String(v)); return { ok: true }; }
+  async chain(k) {
+    const ns = this.env.BOX;
+    return ns.get(ns.idFromName(k + "/next")).get();
+  }
+}
+let n = 0;
+// POST /seed {ws, phones, customerIds, sourceKey, concurrency}: identity objects of the
+// relay's IdentityObject class, each linked to its customer and holding a copy of the brief
+// the identity object \`sourceKey\` holds, created from inside workerd (the scale run's fast
+// path; an IVR lookup reads nothing but this object).
+async function seed(env, body) {
+  const { ws, phones, customerIds, sourceKey, concurrency = 16 } = body;
+  const source = await env.IDENTITY.get(env.IDENTITY.idFromName(ws + "/" + sourceKey)).context(ws);
+  const brief = source?.brief;
+  if (!brief) return { created: 0, failures: phones.length, firstFailure: "no brief at " + sourceKey };
+  let next = 0;
+  let failures = 0;
+  let firstFailure = null;
+  const worker = async () => {
+    while (next < phones.length) {
+      const i = next++;
+      const key = "phone:" + phones[i];
+      try {
+        const stub = env.IDENTITY.get(env.IDENTITY.idFromName(ws + "/" + key));
+        const link = await stub.claim(ws, key, customerIds[i], "bench-seed", "asserted");
+        await stub.setBrief(ws, link.customerId, 1, { ...brief, customerId: link.customerId });
+      } catch (e) {
+        failures++;
+        firstFailure ??= String(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { created: phones.length - failures, failures, firstFailure };
+}
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname === "/seed") return Response.json(await seed(env, await request.json()));
+    const stub = env.BOX.get(env.BOX.idFromName(url.searchParams.get("k") ?? "hot"));
+    switch (url.pathname) {
+      case "/hop": return Response.json(await stub.get());
+      case "/hop-read": return Response.json(await stub.read());
+      case "/hop-write": return Response.json(await stub.write(n++));
+      case "/hop2": return Response.json(await stub.chain(url.searchParams.get("k") ?? "hot"));
+      default: return Response.json({ hello: "world" });
+    }
+  },
+};`;
+
+/**
  * Starts workerd with the relay (bindings from wrangler.toml, local D1 and SQLite Durable
  * Objects persisted under `stateDir`, ADMIN_SECRET set) and the hello-world Worker.
  */
-export async function startServer({ scriptPath, stateDir, adminSecret, configPath }) {
+export async function startServer({
+  scriptPath,
+  stateDir,
+  adminSecret,
+  configPath,
+  inspectorPort,
+}) {
   const { Miniflare, convertV4MiniflareOptions } = await import(miniflarePath);
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
@@ -64,6 +138,7 @@ export async function startServer({ scriptPath, stateDir, adminSecret, configPat
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: 0,
+      ...(inspectorPort === undefined ? {} : { inspectorPort }),
       resourcePersistencePath: stateDir,
       handleStructuredLogs: ({ level, message }) => {
         if (level === "error") logs.errors++;
@@ -88,14 +163,27 @@ export async function startServer({ scriptPath, stateDir, adminSecret, configPat
           compatibilityFlags: relayOptions.compatibilityFlags,
           unsafeDirectSockets: direct,
         },
+        {
+          name: "floor",
+          modules: true,
+          script: FLOOR,
+          compatibilityDate: relayOptions.compatibilityDate,
+          compatibilityFlags: relayOptions.compatibilityFlags,
+          durableObjects: {
+            BOX: { className: "Box", useSQLite: true },
+            IDENTITY: { className: "IdentityObject", scriptName: "relay", useSQLite: true },
+          },
+          unsafeDirectSockets: direct,
+        },
       ],
     }),
   );
   await mf.ready;
   const relayUrl = (await mf.unsafeGetDirectURL("relay")).href.replace(/\/$/, "");
   const helloUrl = (await mf.unsafeGetDirectURL("hello")).href.replace(/\/$/, "");
+  const floorUrl = (await mf.unsafeGetDirectURL("floor")).href.replace(/\/$/, "");
   const db = await mf.getD1Database("DB", "relay");
-  return { mf, relayUrl, helloUrl, db, logs, pid: workerdPid() };
+  return { mf, relayUrl, helloUrl, floorUrl, db, logs, pid: workerdPid() };
 }
 
 /** Applies ./migrations/*.sql in order through the D1 binding (what wrangler does locally). */
