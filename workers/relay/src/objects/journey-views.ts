@@ -196,9 +196,17 @@ function readFacts(sql: SqlStorage): FactView[] {
     }));
 }
 
-/** Assembles the full context of the journey held in `sql`. */
-export function buildContext(sql: SqlStorage, j: JourneyRecord): JourneyContext {
-  const recentFrom = Math.max(0, j.seq - LIMITS.recentHistory);
+/**
+ * Assembles the full context of the journey held in `sql`. `recent` is how many of the latest
+ * events to include in `history.recent`: the API's answers carry LIMITS.recentHistory; the
+ * card brief reads none, and reading and parsing them was a tenth of an SMS's cost.
+ */
+export function buildContext(
+  sql: SqlStorage,
+  j: JourneyRecord,
+  recent: number = LIMITS.recentHistory,
+): JourneyContext {
+  const recentFrom = Math.max(0, j.seq - recent);
   return {
     id: j.id,
     workspace: j.workspace,
@@ -215,7 +223,7 @@ export function buildContext(sql: SqlStorage, j: JourneyRecord): JourneyContext 
     promises: readPromises(sql),
     exceptions: readExceptions(sql),
     facts: readFacts(sql),
-    history: { total: j.seq, recent: readEvents(sql, recentFrom, LIMITS.recentHistory) },
+    history: { total: j.seq, recent: recent > 0 ? readEvents(sql, recentFrom, recent) : [] },
     effort: { ...EMPTY_EFFORT, ...(parse<EffortView>(j.effort) ?? {}) },
     flags: parse<string[]>(j.flags) ?? [],
     seq: j.seq,

@@ -457,7 +457,8 @@ export class JourneyObject extends DurableObject<Env> {
       createdAt: j.created_at,
       updatedAt: j.updated_at,
       resolvedAt: j.resolved_at,
-      brief: cardBrief(buildContext(this.#sql, j)),
+      // The brief needs no history: skip reading and parsing the recent events.
+      brief: cardBrief(buildContext(this.#sql, j, 0)),
     };
     try {
       const ns = this.env.CUSTOMER;
