@@ -304,3 +304,29 @@ describe("recovery is announced to webhook subscribers", () => {
     expect(escalated?.data.event.data).toMatchObject({ to: { id: "billing-leads" } });
   });
 });
+
+describe("webhooks cost the ingest path nothing without a subscriber", () => {
+  it("once the workspace is known to have no subscription, events write no hook_outbox row", async () => {
+    const { ws, key, id } = await setup("+14155550408", {}, false);
+    await flushJourney(ws, id); // the first hand-off learns there is no subscription
+    const stub = env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${id}`));
+    const again = await api(
+      "POST",
+      "/v1/events",
+      {
+        journeyId: id,
+        channel: "sms",
+        direction: "inbound",
+        actor: { kind: "customer" },
+        text: "any news?",
+      },
+      key,
+    );
+    expect(again.status).toBe(201);
+    const hooks = await runInDurableObject(stub, (o: JourneyObject) => o.hooks());
+    expect(hooks.pending).toBe(0);
+    // The D1 outbox still has the event: only the webhook copy is skipped.
+    const outbox = await runInDurableObject(stub, (o: JourneyObject) => o.outbox());
+    expect(outbox.pending).toBeGreaterThan(0);
+  });
+});

@@ -13,7 +13,12 @@ const HOOK_BATCH = 100;
  */
 const unsubscribed = new Map<string, number>();
 
-/** Records the event for webhook subscribers. Inside the write transaction, like the D1 outbox. */
+/**
+ * Records the event for webhook subscribers. Inside the write transaction, like the D1 outbox.
+ * Skipped while this isolate knows the workspace has no subscription (the same bound as the
+ * hand-off's drop below, so nothing a subscriber could receive is skipped that the hand-off
+ * would not drop anyway): the ingest path then pays nothing for webhooks.
+ */
 export function writeHookRecord(
   sql: SqlStorage,
   workspace: string,
@@ -22,6 +27,7 @@ export function writeHookRecord(
   event: EventView,
   now: number = Date.now(),
 ): void {
+  if ((unsubscribed.get(workspace) ?? 0) > now) return;
   const record: OutboundEvent = {
     id: event.id,
     type: event.type,
