@@ -3,7 +3,6 @@ import {
   err,
   newId,
   ok,
-  redactText,
   type Actor,
   type EffortView,
   type Facts,
@@ -13,26 +12,10 @@ import {
 import type { WriteSpec } from "./journey";
 import { brokenPromiseRaise, planRaise, planResolve } from "./journey-exceptions";
 import { planOwner } from "./journey-owner";
-import {
-  clip,
-  planPromiseAdd,
-  planPromiseRenegotiate,
-  planPromiseSettle,
-} from "./journey-promises";
+import { SYSTEM, clean, clip } from "./journey-text";
+import { planPromiseAdd, planPromiseRenegotiate, planPromiseSettle } from "./journey-promises";
 import type { JourneyCommand, JourneyError, NewEvent } from "./journey-types";
 import type { JourneyRecord } from "./journey-views";
-
-const SYSTEM: Actor = { kind: "system" };
-
-/**
- * Redacts card numbers from free text before it reaches any table (DESIGN.md §7). The event
- * row is redacted in #write; everything else that stores caller text goes through this.
- */
-function clean(text: string): string;
-function clean(text: string | null | undefined): string | null;
-function clean(text: string | null | undefined): string | null {
-  return text === null || text === undefined ? null : redactText(text).text;
-}
 
 /** Sets the reason and upserts or removes known facts. Runs inside the write transaction. */
 function applyReasonAndFacts(

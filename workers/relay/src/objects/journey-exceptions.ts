@@ -2,7 +2,6 @@ import {
   err,
   newId,
   ok,
-  redactText,
   type Actor,
   type ExceptionKind,
   type OwnerView,
@@ -10,11 +9,9 @@ import {
 } from "@baton/core";
 import type { WriteSpec } from "./journey";
 import { planOwner } from "./journey-owner";
-import { clip } from "./journey-promises";
+import { SYSTEM, clean, clip } from "./journey-text";
 import type { JourneyError, Recovery } from "./journey-types";
 import type { JourneyRecord } from "./journey-views";
-
-const SYSTEM: Actor = { kind: "system" };
 
 /** Open exceptions a journey may hold at once; more are refused (resolve some first). */
 export const MAX_OPEN_EXCEPTIONS = 50;
@@ -29,9 +26,6 @@ export interface RaiseSpec {
   /** For broken_promise: the promise. One exception per promise, ever. */
   promiseId?: string | undefined;
 }
-
-const clean = (t: string | undefined): string | null =>
-  t === undefined ? null : redactText(t).text;
 
 /** The fallback for the journey's current owner (or the default), if it would change hands. */
 function fallbackFor(j: JourneyRecord, recovery: Recovery | undefined, kind: ExceptionKind) {
@@ -59,7 +53,7 @@ export function planRaise(
   if (open >= MAX_OPEN_EXCEPTIONS)
     return err({ code: "limit_exceeded", what: "open exceptions", max: MAX_OPEN_EXCEPTIONS });
   const id = newId("exc");
-  const text = clean(raise.text) ?? "";
+  const text = clean(raise.text);
   const guidance = clean(raise.guidance);
   const actor = raise.actor ?? SYSTEM;
   const specs: WriteSpec[] = [

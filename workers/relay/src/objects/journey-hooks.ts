@@ -1,5 +1,5 @@
 import type { EventView } from "@baton/core";
-import { FLUSH_DELAY_MS, backoffMs } from "./journey-outbox";
+import { HOOK_QUEUE, backoffMs, noteQueueWrite } from "./journey-outbox";
 import type { OutboundEvent } from "./outbound-types";
 
 /** Events handed to the workspace's WebhooksObject in one call. */
@@ -38,25 +38,7 @@ export function writeHookRecord(
     event,
   };
   sql.exec("INSERT INTO hook_outbox (record) VALUES (?)", JSON.stringify(record));
-  sql.exec(
-    "UPDATE hook_state SET next_at = ? WHERE singleton = 1 AND next_at IS NULL",
-    now + FLUSH_DELAY_MS,
-  );
-}
-
-/** True when events wait for the hand-off; like the D1 outbox, every alarm run tries. */
-export function hooksReady(sql: SqlStorage): boolean {
-  return sql.exec<{ n: number }>("SELECT count(*) AS n FROM hook_outbox").one().n > 0;
-}
-
-/** When the webhook outbox next wants the alarm (epoch ms), or null when it is empty. */
-export function hooksDueAt(sql: SqlStorage, now: number = Date.now()): number | null {
-  const row = sql
-    .exec<{ pending: number; next_at: number | null }>(
-      "SELECT (SELECT count(*) FROM hook_outbox) AS pending, next_at FROM hook_state WHERE singleton = 1",
-    )
-    .one();
-  return row.pending > 0 ? (row.next_at ?? now) : null;
+  noteQueueWrite(sql, HOOK_QUEUE, now);
 }
 
 /** Webhook outbox backlog, for operators and tests. */

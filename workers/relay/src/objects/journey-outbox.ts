@@ -49,30 +49,42 @@ export function replayDead(sql: SqlStorage): number {
 }
 
 /**
- * Notes a write: the outbox is due for a flush FLUSH_DELAY_MS from now (so a burst goes to D1
- * as one batch), unless a flush or a backoff is already scheduled.
+ * The journey's two transactional queues: rows written in each event's transaction, plus a
+ * one-row state table holding `failures`, `next_at` (when the alarm should next work on it)
+ * and `last_error`. `D1_QUEUE` feeds D1 history, `HOOK_QUEUE` the webhook hand-off.
  */
-export function noteOutboxWrite(sql: SqlStorage, now: number = Date.now()): void {
+export interface Queue {
+  rows: "outbox" | "hook_outbox";
+  state: "outbox_state" | "hook_state";
+}
+export const D1_QUEUE: Queue = { rows: "outbox", state: "outbox_state" };
+export const HOOK_QUEUE: Queue = { rows: "hook_outbox", state: "hook_state" };
+
+/**
+ * Notes a write to `q`: it is due FLUSH_DELAY_MS from now (so a burst goes out as one batch),
+ * unless a run or a backoff is already scheduled.
+ */
+export function noteQueueWrite(sql: SqlStorage, q: Queue, now: number = Date.now()): void {
   sql.exec(
-    "UPDATE outbox_state SET next_at = ? WHERE singleton = 1 AND next_at IS NULL",
+    `UPDATE ${q.state} SET next_at = ? WHERE singleton = 1 AND next_at IS NULL`,
     now + FLUSH_DELAY_MS,
   );
 }
 
 /**
- * True when records are waiting. Every alarm run flushes them: the batch delay and the backoff
+ * True when rows wait in `q`. Every alarm run works on them: the batch delay and the backoff
  * only decide when the alarm is armed, so an alarm that runs early for another reason (a
- * promise falling due) simply tries D1 sooner.
+ * promise falling due) simply tries sooner.
  */
-export function outboxReady(sql: SqlStorage): boolean {
-  return sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n > 0;
+export function queueHasRows(sql: SqlStorage, q: Queue): boolean {
+  return sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${q.rows}`).one().n > 0;
 }
 
-/** When the outbox next wants the alarm (epoch ms), or null when it is empty. */
-export function outboxDueAt(sql: SqlStorage, now: number = Date.now()): number | null {
+/** When `q` next wants the alarm (epoch ms), or null when it is empty. */
+export function queueDueAt(sql: SqlStorage, q: Queue, now: number = Date.now()): number | null {
   const row = sql
     .exec<{ pending: number; next_at: number | null }>(
-      "SELECT (SELECT count(*) FROM outbox) AS pending, next_at FROM outbox_state WHERE singleton = 1",
+      `SELECT (SELECT count(*) FROM ${q.rows}) AS pending, next_at FROM ${q.state} WHERE singleton = 1`,
     )
     .one();
   return row.pending > 0 ? (row.next_at ?? now) : null;
@@ -109,7 +121,7 @@ export function backoffMs(failures: number, random: number = Math.random()): num
 /**
  * Sends the oldest outbox records to D1 and deletes them only after D1 accepted the batch.
  * A failure keeps every record and sets `next_at` with backoff (the journey re-arms its alarm to
- * the earliest of everything due, see outboxDueAt); a flush that ran twice
+ * the earliest of everything due, see queueDueAt); a flush that ran twice
  * (alarms are at-least-once) is harmless because the D1 writes are idempotent. After
  * ISOLATE_AFTER failures records go one at a time; one that fails alone DEAD_AFTER times while
  * the record behind it succeeds is moved to outbox_dead (still stored, replayable) so it stops

@@ -1,18 +1,10 @@
-import {
-  err,
-  ok,
-  redactText,
-  type Actor,
-  type OwnerInput,
-  type OwnerView,
-  type Result,
-} from "@baton/core";
+import { err, ok, redactText, type OwnerInput, type OwnerView, type Result } from "@baton/core";
 import type { OwnerRow } from "@baton/db";
 import type { WriteSpec } from "./journey";
+import { SYSTEM } from "./journey-text";
 import type { HandoffGuard, JourneyError } from "./journey-types";
 import type { JourneyRecord } from "./journey-views";
 
-const SYSTEM: Actor = { kind: "system" };
 const isBot = (kind: string | undefined) => kind === "bot";
 
 /** Owner changes between a bot and a human within the window, from the event log. */

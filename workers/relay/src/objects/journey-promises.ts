@@ -1,20 +1,12 @@
-import { LIMITS, err, newId, ok, redactText, type Actor, type Result } from "@baton/core";
+import { LIMITS, err, newId, ok, type Actor, type Result } from "@baton/core";
 import type { PromiseRow } from "@baton/db";
 import type { WriteSpec } from "./journey";
+import { SYSTEM, clean, clip } from "./journey-text";
 import type { JourneyCommand, JourneyError } from "./journey-types";
 import type { JourneyRecord } from "./journey-views";
 
-const SYSTEM: Actor = { kind: "system" };
 /** Statuses a promise can still leave on its own (the alarm) or be settled from. */
 export const OPEN_PROMISE = ["pending", "overdue"] as const;
-
-const clean = (t: string | null | undefined): string | null =>
-  t === null || t === undefined ? null : redactText(t).text;
-
-/** Shortens text for one-line summaries. */
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
 interface PromiseRecord {
   id: string;
@@ -163,7 +155,7 @@ export function planPromiseAdd(
     text: `promised: ${p.text} (due ${p.dueAt})`,
     data: { promiseId: id, dueAt: p.dueAt, verifyBy },
     occurredAt: null,
-    lastAction: `promised: ${clip(clean(p.text) ?? "", 120)}`,
+    lastAction: `promised: ${clip(clean(p.text), 120)}`,
     createdId: id,
     apply: (seq, now) => {
       insertPromise(
@@ -245,7 +237,7 @@ export function planPromiseRenegotiate(
     text: `promise renegotiated: ${row.text} (due ${row.due_at}) → ${text} (due ${r.dueAt})${note ? `: ${note}` : ""}`,
     data: { promiseId: cmd.id, newPromiseId: id, from: row.status, dueAt: r.dueAt, verifyBy },
     occurredAt: null,
-    lastAction: `renegotiated promise: ${clip(clean(text) ?? "", 100)} (due ${r.dueAt})`,
+    lastAction: `renegotiated promise: ${clip(clean(text), 100)} (due ${r.dueAt})`,
     createdId: id,
     apply: (seq, now) => {
       if (row.status !== "broken") transition(sql, cmd.id, "renegotiated", seq, now, actor, note);

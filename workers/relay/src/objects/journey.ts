@@ -18,20 +18,16 @@ import type { OutboxRecord } from "@baton/db";
 import {
   FLUSH_DELAY_MS,
   flushOutbox,
-  noteOutboxWrite,
-  outboxDueAt,
-  outboxReady,
+  D1_QUEUE,
+  HOOK_QUEUE,
+  noteQueueWrite,
+  queueDueAt,
+  queueHasRows,
   outboxStatus,
   replayDead,
   type OutboxStatus,
 } from "./journey-outbox";
-import {
-  forwardHooks,
-  hooksDueAt,
-  hooksReady,
-  hooksStatus,
-  writeHookRecord,
-} from "./journey-hooks";
+import { forwardHooks, hooksStatus, writeHookRecord } from "./journey-hooks";
 import { dueTransitions, nextPromiseAt, planDueTransition } from "./journey-promises";
 import { brokenPromiseRaise, planRaise } from "./journey-exceptions";
 import { workspaceSettings } from "../settings";
@@ -184,7 +180,7 @@ export class JourneyObject extends DurableObject<Env> {
   async replayOutbox(): Promise<number> {
     const n = replayDead(this.#sql);
     if (n > 0) {
-      noteOutboxWrite(this.#sql);
+      noteQueueWrite(this.#sql, D1_QUEUE);
       await this.#rearm();
     }
     return n;
@@ -235,9 +231,9 @@ export class JourneyObject extends DurableObject<Env> {
     const now = Date.now();
     const promisesAt = nextPromiseAt(this.#sql);
     if (promisesAt !== null && promisesAt <= now) await this.#advancePromises();
-    if (outboxReady(this.#sql)) await flushOutbox(this.ctx.storage, this.env.DB);
+    if (queueHasRows(this.#sql, D1_QUEUE)) await flushOutbox(this.ctx.storage, this.env.DB);
     const j = readJourney(this.#sql);
-    if (j && hooksReady(this.#sql)) {
+    if (j && queueHasRows(this.#sql, HOOK_QUEUE)) {
       await forwardHooks(this.#sql, this.env, j.workspace, this.#ttlMs());
     }
     await this.#pushCard();
@@ -312,8 +308,8 @@ export class JourneyObject extends DurableObject<Env> {
         : this.#promiseRetryAt !== null
           ? Math.max(promiseAt, this.#promiseRetryAt)
           : promiseAt,
-      outboxDueAt(this.#sql, now),
-      hooksDueAt(this.#sql, now),
+      queueDueAt(this.#sql, D1_QUEUE, now),
+      queueDueAt(this.#sql, HOOK_QUEUE, now),
       this.#cardRetryAt,
     ].filter((t): t is number => t !== null);
     if (candidates.length === 0) return;
@@ -597,7 +593,7 @@ export class JourneyObject extends DurableObject<Env> {
       ...extra,
     };
     this.#sql.exec("INSERT INTO outbox (record) VALUES (?)", JSON.stringify(record));
-    noteOutboxWrite(this.#sql);
+    noteQueueWrite(this.#sql, D1_QUEUE);
     writeHookRecord(this.#sql, after.workspace, after.id, after.customer_id, {
       seq,
       id: eventId,

@@ -13,6 +13,7 @@ import {
   PromiseRenegotiateInput,
   PromiseSettleInput,
   StatusInput,
+  WorkspaceSettings,
 } from "@baton/core";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
@@ -128,8 +129,8 @@ journeys.put("/:id/owner", write, async (c) =>
 );
 const settingsOf = async (c: Context<AppEnv>) =>
   workspaceSettings(c.env, c.get("principal").workspace);
-/** Used when the workspace has no settings row yet (the schema's defaults). */
-const DEFAULT_POLICY = { graceMinutes: 60, autoBreak: true };
+/** Used when the workspace has no settings row yet: the schema's own defaults. */
+const DEFAULT_POLICY = WorkspaceSettings.parse({}).promises;
 
 /** A sub-list of the journey's context (promises, exceptions), for callers that want only it. */
 async function contextPart<K extends "promises" | "exceptions">(c: Context<AppEnv>, key: K) {
