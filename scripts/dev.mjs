@@ -5,6 +5,10 @@
 // Environment: PORT (default 8787), BATON_PERSIST (default .wrangler/state),
 // ADMIN_SECRET (default "dev-admin-secret": local only — set your own for anything shared).
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { clearInterval, setInterval, setTimeout } from "node:timers";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const port = Number(process.env.PORT ?? 8787);
@@ -17,10 +21,13 @@ const DEV_KEY_ID = "devkey000001";
 const DEV_KEY_SECRET = "devsecret0000000000000000000000000000000";
 const devKey = `bk_${DEV_WORKSPACE}.${DEV_KEY_ID}.${DEV_KEY_SECRET}`;
 
-const wrangler = ["exec", "wrangler"];
+// wrangler is started with this same Node, not through `pnpm exec`: pnpm does not pass signals
+// on, so stopping this process by its id used to leave wrangler and workerd holding the port.
+const wranglerPkg = createRequire(import.meta.url).resolve("wrangler/package.json");
+const wranglerJs = join(dirname(wranglerPkg), "bin", "wrangler.js");
 const migrate = spawnSync(
-  "pnpm",
-  [...wrangler, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist],
+  process.execPath,
+  [wranglerJs, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist],
   { stdio: "inherit", env: { ...process.env, CI: "true" } },
 );
 if (migrate.status !== 0) {
@@ -28,10 +35,12 @@ if (migrate.status !== 0) {
   process.exit(migrate.status ?? 1);
 }
 
+// wrangler and the workerd processes it starts run in a process group of their own, so one
+// signal to the group stops all of them, whoever signalled us and however we were started.
 const dev = spawn(
-  "pnpm",
+  process.execPath,
   [
-    ...wrangler,
+    wranglerJs,
     "dev",
     "--local",
     "--ip",
@@ -44,14 +53,44 @@ const dev = spawn(
     `ADMIN_SECRET:${adminSecret}`,
     "--show-interactive-dev-session=false",
   ],
-  { stdio: ["ignore", "inherit", "inherit"], detached: false },
+  { stdio: ["ignore", "inherit", "inherit"], detached: true },
 );
-const stop = () => {
-  dev.kill("SIGTERM");
-};
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
-dev.on("exit", (code) => process.exit(code ?? 0));
+
+/** Signals wrangler's whole process group; false when it is already gone. */
+function signalGroup(signal) {
+  try {
+    process.kill(-dev.pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let stopping = false;
+/** Stops the group: SIGTERM, then SIGKILL after 5 s; exits with `code` once it is gone. */
+function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  if (!signalGroup("SIGTERM")) process.exit(code);
+  const hard = setTimeout(() => signalGroup("SIGKILL"), 5_000);
+  hard.unref();
+  // Wait for the whole group, not only wrangler: workerd may outlive its parent by a moment.
+  const poll = setInterval(() => {
+    if (!signalGroup(0)) {
+      clearInterval(poll);
+      process.exit(code);
+    }
+  }, 100);
+}
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => stop(0));
+// Last resort if this process dies of an error: never leave the port held.
+process.on("exit", () => signalGroup("SIGKILL"));
+dev.on("exit", (code) => {
+  if (!stopping) {
+    signalGroup("SIGKILL");
+    process.exit(code ?? 1);
+  }
+});
 
 async function call(method, path, body, token) {
   const res = await fetch(`${base}${path}`, {
@@ -71,8 +110,8 @@ for (let i = 0; ; i++) {
   }
   if (i > 600) {
     console.error("the relay did not start within 60 s");
-    stop();
-    process.exit(1);
+    stop(1);
+    await sleep(10_000);
   }
   await sleep(100);
 }
@@ -96,8 +135,8 @@ const key = await call(
 );
 if (ws.status >= 300 || key.status >= 300) {
   console.error("could not prepare the development workspace:", ws.body, key.body);
-  stop();
-  process.exit(1);
+  stop(1);
+  await sleep(10_000);
 }
 
 console.log(`
@@ -105,13 +144,14 @@ Baton is running at ${base} (local Durable Objects and D1 in ${persist}).
 Workspace "${DEV_WORKSPACE}", API key (admin scope):
   export BATON_KEY=${devKey}
 
-Post an event (an inbound SMS):
-  curl -s ${base}/v1/events -H "authorization: Bearer $BATON_KEY" -H "content-type: application/json" \\
-    -d '{"identifiers":[{"type":"phone","value":"+14155550100"}],"channel":"sms","direction":"inbound","actor":{"kind":"customer"},"text":"I was charged twice for March"}'
+Walk through one journey (the README's walk-through, for this address):
 
-Read the journey (use the journeyId from the answer):
-  curl -s ${base}/v1/journeys/JOURNEY_ID -H "authorization: Bearer $BATON_KEY"
-
-Search history in D1 (visible within about a second):
-  curl -s "${base}/v1/journeys?status=open" -H "authorization: Bearer $BATON_KEY"
+${walkthrough()}
 `);
+
+/** The README's walk-through block, pointed at this relay's address. */
+function walkthrough() {
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const block = /<!-- walkthrough[^>]*-->\s*```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+  return block.replaceAll("localhost:8787", `127.0.0.1:${port}`).trimEnd();
+}
