@@ -69,7 +69,13 @@ describe("recovery: exceptions surface first and escalate to the owner's fallbac
     await api(
       "POST",
       `/v1/journeys/${id}/promises`,
-      { text: "callback at 17:00", dueAt: iso(-2 * HOUR), verifyBy: iso(-HOUR), madeBy: DANA },
+      {
+        text: "callback at 17:00",
+        dueAt: iso(-2 * HOUR),
+        verifyBy: iso(-HOUR),
+        madeBy: DANA,
+        madeAt: iso(-3 * HOUR),
+      },
       key,
     );
     const stub = env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${id}`));
@@ -273,7 +279,13 @@ describe("recovery is announced to webhook subscribers", () => {
     await api(
       "POST",
       `/v1/journeys/${id}/promises`,
-      { text: "callback at 17:00", dueAt: iso(-2 * HOUR), verifyBy: iso(-HOUR), madeBy: DANA },
+      {
+        text: "callback at 17:00",
+        dueAt: iso(-2 * HOUR),
+        verifyBy: iso(-HOUR),
+        madeBy: DANA,
+        madeAt: iso(-3 * HOUR),
+      },
       key,
     );
     const stub = env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${id}`));

@@ -52,6 +52,7 @@ describe("the promise ledger", () => {
         dueAt: iso(-2 * HOUR),
         verifyBy: iso(-HOUR),
         madeBy: DANA,
+        madeAt: iso(-3 * HOUR),
       },
       key,
     );
@@ -234,7 +235,7 @@ describe("the promise ledger", () => {
     const made = await api(
       "POST",
       `/v1/journeys/${id}/promises`,
-      { text: "send the contract", dueAt: iso(-HOUR), madeBy: DANA },
+      { text: "send the contract", dueAt: iso(-HOUR), madeBy: DANA, madeAt: iso(-2 * HOUR) },
       key,
     );
     await fireAlarm(ws, id, 2);

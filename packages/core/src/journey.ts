@@ -213,6 +213,11 @@ export const PromiseInput = z
     verifyBy: Instant.optional(),
     madeBy: Actor,
     channel: Channel.optional(),
+    /**
+     * When the promise was made, if earlier than now: recording a promise already given (from
+     * a call log, a migration). Only then may `dueAt` lie in the past.
+     */
+    madeAt: Instant.optional(),
   })
   .refine(...verifyByAfterDue);
 export type PromiseInput = z.infer<typeof PromiseInput>;
@@ -253,6 +258,31 @@ export const PromiseRenegotiateInput = z
   })
   .refine(...verifyByAfterDue);
 export type PromiseRenegotiateInput = z.infer<typeof PromiseRenegotiateInput>;
+
+/** How far ahead of the relay's clock a caller's `madeAt` may be (clock skew), in ms. */
+export const MADE_AT_SKEW_MS = 60_000;
+
+/** Why a promise's times cannot be accepted at `now`, or null when they can. */
+export type PromiseTimingError =
+  | { code: "promise_due_in_past"; field: "dueAt"; dueAt: string; now: string }
+  | { code: "promise_made_in_future"; field: "madeAt"; madeAt: string; now: string };
+
+/**
+ * A promise due before it is made is already broken: refuse it, unless the caller says it
+ * records a promise made earlier (`madeAt` not in the future). A renegotiation has no
+ * `madeAt`: a new time agreed now must lie ahead.
+ */
+export function promiseTimingError(
+  p: { dueAt: string; madeAt?: string | undefined },
+  now: number,
+): PromiseTimingError | null {
+  const nowIso = new Date(now).toISOString();
+  if (p.madeAt !== undefined && Date.parse(p.madeAt) > now + MADE_AT_SKEW_MS)
+    return { code: "promise_made_in_future", field: "madeAt", madeAt: p.madeAt, now: nowIso };
+  if (p.madeAt === undefined && Date.parse(p.dueAt) < now)
+    return { code: "promise_due_in_past", field: "dueAt", dueAt: p.dueAt, now: nowIso };
+  return null;
+}
 
 /** What went wrong on a journey that the next touchpoint must recover from. */
 export const ExceptionKind = z.enum([

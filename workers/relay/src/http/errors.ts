@@ -87,6 +87,22 @@ export function toProblem(
         `the journey is owned by ${e.currentOwnerId ?? "nobody"}; re-read it and retry`,
         { currentOwnerId: e.currentOwnerId },
       );
+    case "promise_due_in_past":
+      return problem(
+        422,
+        e.code,
+        "Promise due in the past",
+        `dueAt ${e.dueAt} is before now (${e.now}); give a future time, or madeAt to record a promise made earlier`,
+        { field: e.field, now: e.now },
+      );
+    case "promise_made_in_future":
+      return problem(
+        422,
+        e.code,
+        "Promise made in the future",
+        `madeAt ${e.madeAt} is after now (${e.now})`,
+        { field: e.field, now: e.now },
+      );
     case "workspace_not_found":
       return problem(404, e.code, "Workspace not found");
     case "key_not_found":

@@ -1,4 +1,4 @@
-import { LIMITS, err, newId, ok, type Actor, type Result } from "@baton/core";
+import { LIMITS, err, newId, ok, promiseTimingError, type Actor, type Result } from "@baton/core";
 import type { PromiseRow } from "@baton/db";
 import type { WriteSpec } from "./journey";
 import { SYSTEM, clean, clip } from "./journey-text";
@@ -142,9 +142,11 @@ export function planPromiseAdd(
   j: JourneyRecord,
   cmd: Extract<JourneyCommand, { kind: "promise.add" }>,
 ): Result<WriteSpec, JourneyError> {
+  const p = cmd.promise;
+  const timing = promiseTimingError(p, Date.now());
+  if (timing) return err(timing);
   const limit = countCheck(sql);
   if (limit) return err(limit);
-  const p = cmd.promise;
   const id = newId("prm");
   const verifyBy = verifyByOf(p.dueAt, p.verifyBy, cmd.policy.graceMinutes);
   return ok({
@@ -153,8 +155,8 @@ export function planPromiseAdd(
     direction: "outbound",
     actor: p.madeBy,
     text: `promised: ${p.text} (due ${p.dueAt})`,
-    data: { promiseId: id, dueAt: p.dueAt, verifyBy },
-    occurredAt: null,
+    data: { promiseId: id, dueAt: p.dueAt, verifyBy, ...(p.madeAt ? { madeAt: p.madeAt } : {}) },
+    occurredAt: p.madeAt ?? null,
     lastAction: `promised: ${clip(clean(p.text), 120)}`,
     createdId: id,
     apply: (seq, now) => {
@@ -221,9 +223,11 @@ export function planPromiseRenegotiate(
   const renegotiable = [...OPEN_PROMISE, "broken"];
   if (!renegotiable.includes(row.status))
     return err({ code: "promise_settled", id: cmd.id, status: row.status });
+  const r = cmd.renegotiate;
+  const timing = promiseTimingError({ dueAt: r.dueAt }, Date.now());
+  if (timing) return err(timing);
   const limit = countCheck(sql);
   if (limit) return err(limit);
-  const r = cmd.renegotiate;
   const id = newId("prm");
   const text = r.text ?? row.text;
   const verifyBy = verifyByOf(r.dueAt, r.verifyBy, cmd.policy.graceMinutes);

@@ -14,6 +14,7 @@ import type {
   PromiseInput,
   PromiseRenegotiateInput,
   PromiseSettleInput,
+  PromiseTimingError,
   WorkspaceSettings,
   Reason,
   StatusInput,
@@ -41,7 +42,8 @@ export type JourneyError =
   | { code: "exception_resolved"; id: string }
   | { code: "limit_exceeded"; what: string; max: number }
   | { code: "idempotency_key_reused" }
-  | { code: "owner_conflict"; currentOwnerId: string | null };
+  | { code: "owner_conflict"; currentOwnerId: string | null }
+  | PromiseTimingError;
 
 /** A validated event on its way into the log. */
 export interface NewEvent {
