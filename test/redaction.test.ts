@@ -1,6 +1,20 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { PM, basic, hook, postmarkPayload } from "./email-helpers";
 import { api, flushJourney, smsFrom, workspace } from "./helpers";
+import {
+  FORMS,
+  REDACTED,
+  TWILIO_TOKEN,
+  customerObject,
+  dumpD1,
+  dumpObject,
+  journeyObject,
+  rawCards,
+  twilioSms,
+  writeEverySubResource,
+} from "./redaction-helpers";
+import { receiver, subscribe, succeeded, until } from "./webhooks-helpers";
 
 const CARD = "4111 1111 1111 1111";
 const RAW = /4111[ -]?1111[ -]?1111[ -]?1111/;
@@ -153,5 +167,137 @@ describe("workspace redaction patterns", () => {
     expect(ctx.body.lastAction.text).toBe("checked [ssn]");
     // Identifiers route, so they are never rewritten.
     expect(ctx.body.customerId).toBe(a.body.customerId);
+  });
+});
+
+describe("card numbers next to other digits, on every text-bearing field", () => {
+  it("never reach the journey, the event log, the objects, D1 or a webhook; their neighbours survive", async () => {
+    const { ws, key } = await workspace([
+      "events:write",
+      "journeys:read",
+      "journeys:write",
+      "customers:read",
+      "customers:write",
+      "admin",
+      "webhooks:manage",
+    ]);
+    const r = receiver();
+    const sub = await subscribe(key, r.url);
+    await r.set({ secrets: [sub.secret] });
+    const twilio = { providers: { twilio: { authToken: TWILIO_TOKEN }, postmark: PM } };
+    expect((await api("PATCH", "/v1/settings", twilio, key)).status).toBe(200);
+    const phone = "+14155550143";
+    const agent = { kind: "agent", id: FORMS.ref, name: `Dana ${FORMS.cvv}`, team: FORMS.room };
+    const first = await api(
+      "POST",
+      "/v1/events",
+      smsFrom(phone, Object.values(FORMS).join("; "), {
+        actor: { kind: "customer", id: `crm ${FORMS.ref}`, name: `Ann ${FORMS.expiry}` },
+        reason: { text: FORMS.room },
+        facts: { card: FORMS.cvv, pan4111111111111111: "on file" },
+        data: { note: FORMS.amex, [FORMS.expiry]: "as a key" },
+      }),
+      key,
+    );
+    expect(first.status).toBe(201);
+    const id = first.body.journeyId as string;
+    expect(await twilioSms(ws, phone, `${FORMS.expiry} and ${FORMS.room}`)).toBe(200);
+    const writes = [first, ...(await writeEverySubResource(key, id, agent))];
+    const chat = await api("POST", `/chat/${ws}/sessions`, {
+      visitorId: "visitor-redact-0001",
+      name: `Vis ${FORMS.cvv}`,
+      text: FORMS.ref,
+    });
+    // An email: the sender's name, the subject and the body all carry cards.
+    const email = postmarkPayload({
+      from: "ann@example.com",
+      name: `Ann ${FORMS.cvv}`,
+      messageId: "<card-redaction@mail.example.com>",
+      subject: `Card ${FORMS.expiry}`,
+      text: FORMS.room,
+    });
+    const mail = await hook(`/hooks/${ws}/postmark`, JSON.stringify(email), {
+      "content-type": "application/json",
+      authorization: basic(PM),
+    });
+    const customerId = first.body.customerId as string;
+    const merge = await api(
+      "POST",
+      `/v1/customers/${customerId}/merges`,
+      {
+        customerId: mail.body.customerId,
+        reason: `same card ${FORMS.expiry}`,
+        actor: { kind: "agent", id: FORMS.ref, name: `Dana ${FORMS.cvv}` },
+      },
+      key,
+    );
+    for (const w of [...writes, chat, mail, merge]) {
+      expect(w.status, JSON.stringify(w.body)).toBeLessThan(300);
+      expect(rawCards(JSON.stringify(w.body))).toEqual([]);
+    }
+
+    // Answers: the journey, its events, the customer; the neighbours are intact.
+    const at = (path: string) => `/v1/journeys/${id}${path}`;
+    const ctx = await api("GET", at(""), undefined, key);
+    const events = await api("GET", at("/events?limit=500"), undefined, key);
+    const customer = await api("GET", `/v1/customers/${customerId}`, undefined, key);
+    const answers = [ctx, events, customer].map((a) => JSON.stringify(a.body)).join("\n");
+    expect(rawCards(answers)).toEqual([]);
+    expect(events.body.items[0].text).toBe(Object.values(REDACTED).join("; "));
+    expect(events.body.items[0].actor).toEqual({
+      kind: "customer",
+      id: `crm ${REDACTED.ref}`,
+      name: `Ann ${REDACTED.expiry}`,
+    });
+    expect(ctx.body.owner).toMatchObject({
+      id: `dana ${REDACTED.ref}`,
+      name: `Dana ${REDACTED.cvv}`,
+      team: `billing ${REDACTED.room}`,
+    });
+    expect(answers).toContain(`${REDACTED.expiry} and ${REDACTED.room}`); // the Twilio SMS
+    const mailEvents = await api(
+      "GET",
+      `/v1/journeys/${mail.body.journeyId as string}/events`,
+      undefined,
+      key,
+    );
+    expect(rawCards(JSON.stringify(mailEvents.body))).toEqual([]);
+    expect(mailEvents.body.items[0]).toMatchObject({
+      text: REDACTED.room,
+      actor: { name: `Ann ${REDACTED.cvv}` },
+      data: { subject: `Card ${REDACTED.expiry}` },
+    });
+
+    // Storage: every table of the journey, chat journey and customer objects.
+    const dumps = await Promise.all([
+      dumpObject(journeyObject(ws, id)),
+      dumpObject(journeyObject(ws, chat.body.journeyId as string)),
+      dumpObject(customerObject(ws, customerId)),
+      dumpObject(customerObject(ws, mail.body.customerId as string)),
+      dumpObject(journeyObject(ws, mail.body.journeyId as string)),
+    ]);
+    for (const dump of dumps) expect(rawCards(dump)).toEqual([]);
+    expect(dumps[2]).toContain(`same card ${REDACTED.expiry}`); // the merge's reason…
+    expect(dumps[2]).toContain(`Dana ${REDACTED.cvv}`); // …and actor
+
+    // D1, after the outbox flush.
+    await flushJourney(ws, id);
+    await flushJourney(ws, chat.body.journeyId as string);
+    await flushJourney(ws, mail.body.journeyId as string);
+    const d1 = await dumpD1(ws);
+    expect(d1).toContain(REDACTED.room);
+    expect(rawCards(d1)).toEqual([]);
+
+    // Outbound webhooks: every event of the journey, as delivered.
+    const total = (events.body.items as unknown[]).length;
+    const delivered = await until(
+      ws,
+      () => r.requests(),
+      (list) => succeeded(list).filter((q) => q.body.includes(id)).length >= total,
+      `${total} deliveries`,
+    );
+    const bodies = delivered.map((q) => q.body).join("\n");
+    expect(bodies).toContain(REDACTED.ref);
+    expect(rawCards(bodies)).toEqual([]);
   });
 });

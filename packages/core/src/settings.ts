@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isValidPattern } from "./redact";
+import { BUILTIN_REDACTIONS, isValidPattern } from "./redact";
 import { ExceptionKind } from "./journey";
 import { TimeZone } from "./time";
 
@@ -71,7 +71,8 @@ export const WorkspaceSettings = z.strictObject({
   reopenWindowHours: z.number().int().min(0).max(2160).default(72),
   /**
    * Extra patterns redacted (as `[name]`) before anything is stored, on every channel, after
-   * card numbers. Keep them simple: they run on every stored text.
+   * card numbers. Keep them simple: they run on every stored text. `builtins` switches on
+   * checked detectors (docs/privacy.md): IBAN (mod-97), US SSN, UK National Insurance number.
    */
   redaction: z
     .strictObject({
@@ -88,8 +89,12 @@ export const WorkspaceSettings = z.strictObject({
         )
         .max(20)
         .default([]),
+      builtins: z
+        .array(z.enum(BUILTIN_REDACTIONS))
+        .refine((b) => new Set(b).size === b.length, { message: "each built-in at most once" })
+        .default([]),
     })
-    .default({ patterns: [] }),
+    .default({ patterns: [], builtins: [] }),
   /** Treat Gmail addresses that differ only in dots or +tags as one address. */
   gmailDots: z.boolean().default(false),
   /**
@@ -111,6 +116,30 @@ export const WorkspaceSettings = z.strictObject({
       budgetMs: z.number().int().min(50).max(5000).default(800),
     })
     .default({ defaultQueue: "general", timeZone: "UTC", budgetMs: 800 }),
+  /**
+   * Call-start disclosure (docs/ivr.md): per item, the least trusted tier that may see it —
+   * `routing` (a matched caller ID), `prompt` (STIR/SHAKEN attestation A) or `personal` (an
+   * authenticated caller). Omitted items keep their defaults (DEFAULT_DISCLOSURE in
+   * context-pack-disclosure.ts); the item names are DISCLOSURE_ITEMS there.
+   */
+  disclosure: z
+    .strictObject({
+      fields: z
+        .strictObject({
+          ownerId: z.enum(["routing", "prompt", "personal"]).optional(),
+          openJourneys: z.enum(["routing", "prompt", "personal"]).optional(),
+          journeyIds: z.enum(["routing", "prompt", "personal"]).optional(),
+          customerId: z.enum(["routing", "prompt", "personal"]).optional(),
+          ownerTeam: z.enum(["routing", "prompt", "personal"]).optional(),
+          owner: z.enum(["routing", "prompt", "personal"]).optional(),
+          reason: z.enum(["routing", "prompt", "personal"]).optional(),
+          lastAction: z.enum(["routing", "prompt", "personal"]).optional(),
+          promise: z.enum(["routing", "prompt", "personal"]).optional(),
+          exception: z.enum(["routing", "prompt", "personal"]).optional(),
+        })
+        .default({}),
+    })
+    .default({ fields: {} }),
   /** The promise ledger's break policy (docs/promises.md). */
   promises: z
     .strictObject({
@@ -178,6 +207,7 @@ export const WorkspaceSettingsPatch = z.strictObject({
   gmailDots: z.boolean().optional(),
   redaction: WorkspaceSettings.shape.redaction.unwrap().optional(),
   ivr: WorkspaceSettings.shape.ivr.unwrap().optional(),
+  disclosure: WorkspaceSettings.shape.disclosure.unwrap().optional(),
   handoff: WorkspaceSettings.shape.handoff.unwrap().optional(),
   promises: WorkspaceSettings.shape.promises.unwrap().optional(),
   recovery: WorkspaceSettings.shape.recovery.unwrap().optional(),

@@ -1,4 +1,4 @@
-import { compilePatterns, type CompiledPattern, type WorkspaceSettings } from "@baton/core";
+import { compileRules, type CompiledPattern, type WorkspaceSettings } from "@baton/core";
 import type { WorkspaceObject } from "./objects/workspace";
 import { rpc } from "./objects/rpc";
 
@@ -39,12 +39,17 @@ export function forgetSettings(workspace: string): void {
 
 const compiled = new WeakMap<WorkspaceSettings, CompiledPattern[]>();
 
-/** The workspace's compiled redaction patterns (compiled once per cached settings object). */
+/**
+ * The workspace's compiled redaction rules, its switched-on built-ins and its own patterns
+ * (compiled once per cached settings object). Card numbers are always redacted on top.
+ */
 export function redactionPatterns(settings: WorkspaceSettings | null): CompiledPattern[] {
-  if (!settings || settings.redaction.patterns.length === 0) return [];
+  if (!settings) return [];
+  const rules = settings.redaction;
+  if (rules.patterns.length === 0 && rules.builtins.length === 0) return [];
   let list = compiled.get(settings);
   if (!list) {
-    list = compilePatterns(settings.redaction.patterns);
+    list = compileRules(rules);
     compiled.set(settings, list);
   }
   return list;

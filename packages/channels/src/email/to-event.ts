@@ -23,8 +23,9 @@ const jsonBytes = (v: unknown) => utf8.encode(JSON.stringify(v)).length;
 
 /**
  * Cuts `s` to `max` characters without splitting a surrogate pair, and drops a trailing run
- * of digits: a card number cut in half no longer passes the Luhn check, so the journey's
- * redaction would miss the half we kept.
+ * of digits and the separators redaction groups them by (space, dash, dot): a card number cut
+ * in half no longer passes the Luhn check, so the journey's redaction would miss the half we
+ * kept.
  */
 function cut(s: string, max: number): string {
   if (s.length <= max) return s;
@@ -32,7 +33,7 @@ function cut(s: string, max: number): string {
   if (/[\uD800-\uDBFF]$/.test(out)) out = out.slice(0, -1);
   // A backward scan, not /\d[\d -]*$/: that regex is quadratic on a long run of digits.
   let end = out.length;
-  while (end > 0 && " -0123456789".includes(out.charAt(end - 1))) end--;
+  while (end > 0 && " -.0123456789".includes(out.charAt(end - 1))) end--;
   return /\d/.test(out.slice(end)) ? out.slice(0, end) : out;
 }
 

@@ -4,6 +4,8 @@ import type { CustomerError } from "../objects/customer-types";
 import type { IdentityObject } from "../objects/identity";
 import type { JourneyObject } from "../objects/journey";
 import { rpc } from "../objects/rpc";
+import { redactMerge } from "../redact-fields";
+import { redactionPatterns, workspaceSettings } from "../settings";
 import { customerStub, identityStub, journeyStub } from "./stubs";
 
 export interface MergeOutcome {
@@ -24,10 +26,13 @@ export async function mergeCustomers(
   workspace: string,
   survivorId: string,
   absorbedId: string,
-  reason: string,
-  actor: unknown,
+  givenReason: string,
+  givenActor: unknown,
 ): Promise<Result<MergeOutcome, CustomerError>> {
   if (survivorId === absorbedId) return err({ code: "customer_not_found" });
+  // The customer objects store both with the merge: redacted like any other caller text.
+  const rules = redactionPatterns(await workspaceSettings(env, workspace));
+  const { reason, actor } = redactMerge(givenReason, givenActor, rules);
   const survivorView = rpc<CustomerObject["view"]>(
     await customerStub(env, workspace, survivorId).view(workspace, survivorId),
   );

@@ -73,6 +73,7 @@ export function planEvent(sql: SqlStorage, ev: NewEvent): WriteSpec {
     data: ev.data ?? null,
     occurredAt: ev.occurredAt ?? null,
     repeated: ev.repeated,
+    redactions: ev.redactions,
     lastAction,
     apply: (_seq, now, j) => {
       let reason = ev.reason;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { EventView, RedactionPattern } from "@baton/core";
+import type { BuiltinRedaction, EventView, RedactionPattern } from "@baton/core";
 
 /** Largest frame a browser may send, in bytes; larger frames close the socket with 1009. */
 export const MAX_FRAME_BYTES = 8 * 1024;
@@ -26,6 +26,8 @@ export interface SocketAttachment {
   visitorId: string;
   /** The workspace's redaction patterns when the socket opened. */
   patterns: RedactionPattern[];
+  /** Its switched-on built-in detectors (absent on sockets opened before they existed). */
+  builtins?: BuiltinRedaction[] | undefined;
 }
 
 /**
