@@ -6,6 +6,14 @@ const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length
 
 async function journeyWithStory(phone: string) {
   const w = await workspace();
+  // A flow that authenticates callers (a PIN, a one-time code) holds a caller:assert key.
+  const extra = await api(
+    "POST",
+    `/v1/admin/workspaces/${w.ws}/keys`,
+    { name: "authenticating-flow", scopes: ["context:read", "caller:assert"] },
+    ADMIN,
+  );
+  const asserter = extra.body.key as string;
   await api(
     "PATCH",
     `/v1/admin/workspaces/${w.ws}/settings`,
@@ -39,13 +47,18 @@ async function journeyWithStory(phone: string) {
     w.key,
   );
   await flushJourney(w.ws, id); // the alarm pushes the card and the brief (≈200 ms in production)
-  return { ...w, id };
+  return { ...w, id, asserter };
 }
 
 describe("IVR lookup at call start", () => {
-  it("a known caller gets a flat map under 1 KB with the owner, the promise and one sentence", async () => {
-    const { key, id } = await journeyWithStory("+14155550180");
-    const res = await api("GET", "/v1/context?phone=%2B14155550180&audience=ivr", undefined, key);
+  it("an authenticated caller gets a flat map under 1 KB with the owner, the promise and one sentence", async () => {
+    const { asserter, id } = await journeyWithStory("+14155550180");
+    const res = await api(
+      "GET",
+      "/v1/context?phone=%2B14155550180&audience=ivr&authenticated=pin",
+      undefined,
+      asserter,
+    );
     expect(res.status).toBe(200);
     const map = res.body as Record<string, unknown>;
     expect(Object.values(map).every((v) => typeof v === "string")).toBe(true);
@@ -54,6 +67,8 @@ describe("IVR lookup at call start", () => {
       match: "single",
       journeyId: id,
       verified: "true",
+      tier: "personal",
+      tierReason: "authenticated_pin",
       owner: "Dana Reyes",
       queue: "billing",
     });
@@ -82,9 +97,56 @@ describe("IVR lookup at call start", () => {
       key,
     );
     expect(res.body.verified).toBe("false");
+    expect(res.body).toMatchObject({ tier: "routing", tierReason: "attestation_B" });
     const all = JSON.stringify(res.body);
     for (const secret of ["Dana", "refund", "charged", "billing.", "March"])
       expect(all).not.toContain(secret);
+  });
+
+  it("a spoofable caller ID hears nothing personal on any call-start path, whatever its attestation", async () => {
+    const { ws, key } = await journeyWithStory("+14155550179");
+    const connect = {
+      Details: {
+        ContactData: { CustomerEndpoint: { Address: "+14155550179", Type: "TELEPHONE_NUMBER" } },
+        Parameters: { attestation: "A" },
+      },
+    };
+    const answers = [
+      await api("GET", "/v1/context?phone=%2B14155550179&audience=ivr", undefined, key),
+      await api(
+        "GET",
+        "/v1/context?phone=%2B14155550179&audience=ivr&attestation=A",
+        undefined,
+        key,
+      ),
+      await api("POST", `/hooks/${ws}/connect`, connect, key),
+      await api("POST", `/hooks/${ws}/genesys`, { phone: "+14155550179" }, key),
+      await api("POST", `/hooks/${ws}/genesys`, { phone: "+14155550179", attestation: "A" }, key),
+      await api("GET", `/hooks/${ws}/studio?phone=%2B14155550179&stirVerstat=`, undefined, key),
+      await api(
+        "GET",
+        `/hooks/${ws}/studio?phone=%2B14155550179&stirVerstat=TN-Validation-Passed-A`,
+        undefined,
+        key,
+      ),
+      await api("GET", "/v1/context?phone=%2B14155550179&audience=bot", undefined, key),
+      await api("GET", "/v1/context?phone=%2B14155550179&audience=agent", undefined, key),
+    ];
+    for (const res of answers) {
+      expect(res.status).toBe(200);
+      const all = JSON.stringify(res.body);
+      for (const secret of ["Dana", "refund", "charged", "March", "2099"])
+        expect(all).not.toContain(secret);
+      expect(["routing", "prompt"]).toContain(res.headers.get("x-baton-disclosure-tier"));
+    }
+    // The IVR maps route on the match and the owner id, and say which tier applied.
+    expect(answers[2]?.body).toMatchObject({
+      match: "single",
+      ownerId: "dana",
+      queue: "billing",
+      tier: "routing",
+      tierReason: "attestation_absent",
+    });
   });
 
   it("several open journeys give match=multiple", async () => {
@@ -106,13 +168,18 @@ describe("IVR lookup at call start", () => {
   });
 
   it("the brief follows a status change at once", async () => {
-    const { key, id } = await journeyWithStory("+14155550185");
+    const { key, asserter, id } = await journeyWithStory("+14155550185");
     await api("PUT", `/v1/journeys/${id}/status`, { status: "waiting_on_customer" }, key);
-    const res = await api("GET", "/v1/context?phone=%2B14155550185&audience=agent", undefined, key);
+    const res = await api(
+      "GET",
+      "/v1/context?phone=%2B14155550185&audience=agent&authenticated=session",
+      undefined,
+      asserter,
+    );
     expect(res.body.status).toBe("waiting_on_customer");
   });
 
-  it("Amazon Connect, Genesys and Twilio Studio get the same map from their own request shapes", async () => {
+  it("Amazon Connect, Genesys and Twilio Studio get the same map from their own request shapes, by tier", async () => {
     const { ws, key, id } = await journeyWithStory("+14155550186");
     const connect = await api(
       "POST",
@@ -132,15 +199,26 @@ describe("IVR lookup at call start", () => {
     );
     expect(connect.status).toBe(200);
     expect(connect.body).toMatchObject({ match: "single", journeyId: id });
+    expect(connect.body).toMatchObject({ tier: "routing", tierReason: "attestation_absent" });
     const genesys = await api("POST", `/hooks/${ws}/genesys`, { phone: "+14155550186" }, key);
     expect(genesys.body).toEqual(connect.body);
+    const bare = await api("GET", `/hooks/${ws}/studio?phone=%2B14155550186`, undefined, key);
+    expect(bare.body).toEqual(connect.body);
+    // Full attestation earns the neutral prompt and nothing more, on Genesys and Studio alike.
     const studio = await api(
       "GET",
       `/hooks/${ws}/studio?phone=%2B14155550186&stirVerstat=TN-Validation-Passed-A`,
       undefined,
       key,
     );
-    expect(studio.body).toEqual(connect.body);
+    expect(studio.body).toEqual({
+      ...connect.body,
+      tier: "prompt",
+      tierReason: "attestation_A",
+      sentence: "Are you calling about your recent request?",
+    });
+    const attested = { phone: "+14155550186", attestation: "A" };
+    expect((await api("POST", `/hooks/${ws}/genesys`, attested, key)).body).toEqual(studio.body);
     const spoofable = await api(
       "GET",
       `/hooks/${ws}/studio?phone=%2B14155550186&stirVerstat=TN-Validation-Passed-C`,
@@ -158,7 +236,7 @@ describe("IVR lookup at call start", () => {
   });
 
   it("a Connect event gets a map under 1 KB for each match case: single, multiple, none", async () => {
-    const { ws, key } = await journeyWithStory("+14155550189");
+    const { ws, key, asserter } = await journeyWithStory("+14155550189");
     const event = (phone: string) => ({
       Name: "ContactFlowEvent",
       Details: {
@@ -176,9 +254,9 @@ describe("IVR lookup at call start", () => {
     );
     const second = await api(
       "GET",
-      "/v1/context?phone=%2B14155550189&audience=agent",
+      "/v1/context?phone=%2B14155550189&audience=agent&authenticated=pin",
       undefined,
-      key,
+      asserter,
     );
     await api(
       "PUT",
@@ -212,28 +290,28 @@ describe("IVR lookup at call start", () => {
 });
 
 describe("bot and agent context", () => {
-  it("the bot pack is budgeted, fenced and available as chat-API messages", async () => {
-    const { key } = await journeyWithStory("+14155550187");
+  it("the bot pack of an authenticated caller is budgeted, fenced and available as chat-API messages", async () => {
+    const { asserter } = await journeyWithStory("+14155550187");
     const json = await api(
       "GET",
-      "/v1/context?phone=%2B14155550187&audience=bot&budget=300",
+      "/v1/context?phone=%2B14155550187&audience=bot&budget=300&authenticated=session",
       undefined,
-      key,
+      asserter,
     );
     expect(json.status).toBe(200);
     expect(json.body.tokens).toBeLessThanOrEqual(300);
     const openai = await api(
       "GET",
-      "/v1/context?phone=%2B14155550187&audience=bot&format=openai",
+      "/v1/context?phone=%2B14155550187&audience=bot&format=openai&authenticated=session",
       undefined,
-      key,
+      asserter,
     );
     expect(openai.body.messages[0].role).toBe("system");
     const anthropic = await api(
       "GET",
-      "/v1/context?phone=%2B14155550187&audience=bot&format=anthropic",
+      "/v1/context?phone=%2B14155550187&audience=bot&format=anthropic&authenticated=session",
       undefined,
-      key,
+      asserter,
     );
     expect(typeof anthropic.body.system).toBe("string");
     expect(anthropic.body.system + JSON.stringify(anthropic.body.messages)).toContain(

@@ -100,6 +100,14 @@ async function setup(twilio: Record<string, unknown> = {}, extra: Record<string,
   return { ws, key, journeyId, owned, events };
 }
 
+/** A caller assertion for PHONE (the setup's admin key may mint one), as a voice URL query. */
+async function asserted(key: string): Promise<string> {
+  const identifier = { type: "phone", value: PHONE };
+  const res = await api("POST", "/v1/context/assertions", { identifier, method: "pin" }, key);
+  expect(res.status).toBe(201);
+  return `?assertion=${encodeURIComponent(res.body.assertion as string)}`;
+}
+
 const say = (xml: string) => /<Say>(.*?)<\/Say>/s.exec(xml)?.[1] ?? "";
 const task = (xml: string) =>
   JSON.parse((/<Task>(.*?)<\/Task>/s.exec(xml)?.[1] ?? "{}").replace(/&quot;/g, '"')) as {
@@ -230,17 +238,24 @@ describe("Twilio signatures", () => {
 });
 
 describe("Twilio voice webhook", () => {
-  it("greets a verified caller with the owner's name and routes to the owner", async () => {
+  it("greets an attested caller neutrally, an authenticated one by the owner's name, and routes both to the owner", async () => {
     const s = await setup();
     await s.owned();
     const fields = call();
     const res = await hook(s.ws, "voice", fields);
     expect(res.status).toBe(200);
-    // The journey took the customer's first message as its reason.
+    // Attestation A says the number was not spoofed, not who is calling: nothing personal.
     expect(say(res.text)).toBe(
-      "Thanks for calling. Connecting you to Dana Reyes about first contact.",
+      "Thanks for calling. Connecting you to our team about your request.",
     );
     expect(res.text).toContain("<Enqueue>dana</Enqueue>");
+    // After the flow checked a PIN it redirects here with a caller assertion. The journey
+    // took the customer's first message as its reason.
+    const query = await asserted(s.key);
+    const known = await hook(s.ws, "voice", call(), { query });
+    expect(say(known.text)).toBe(
+      "Thanks for calling. Connecting you to Dana Reyes about first contact.",
+    );
     // The completion callback finds the journey through the call's thread reference.
     const done = {
       CallSid: fields.CallSid,
@@ -251,14 +266,15 @@ describe("Twilio voice webhook", () => {
     expect((await hook(s.ws, "voice-status", done)).status).toBe(200);
     const calls = (await s.events()).filter((e) => e.type === "call").map((e) => e.data);
     expect(calls).toMatchObject([
-      { phase: "started", callSid: fields.CallSid },
+      { phase: "started", callSid: fields.CallSid, disclosureTier: "prompt" },
+      { phase: "started", disclosureTier: "personal" },
       { phase: "completed", durationSeconds: 93 },
     ]);
   });
 
   it("sends a caller whose journey has no owner to the default queue", async () => {
     const s = await setup({ voice: { defaultQueue: "front-desk" } });
-    const res = await hook(s.ws, "voice", call());
+    const res = await hook(s.ws, "voice", call(), { query: await asserted(s.key) });
     expect(res.text).toContain("<Enqueue>front-desk</Enqueue>");
     expect(say(res.text)).toBe(
       "Thanks for calling. Connecting you to our team about first contact.",
@@ -271,14 +287,15 @@ describe("Twilio voice webhook", () => {
     );
   });
 
-  it("speaks no personal data to a caller whose number is not attested", async () => {
+  it("speaks no personal data to a caller who is not authenticated, attested or not", async () => {
     const s = await setup();
     await s.owned();
     const reason = { reason: { text: "double charge on the March invoice" } };
     expect((await api("PATCH", `/v1/journeys/${s.journeyId}`, reason, s.key)).status).toBe(200);
-    const verified = await hook(s.ws, "voice", call());
+    const query = await asserted(s.key);
+    const verified = await hook(s.ws, "voice", call(), { query });
     expect(say(verified.text)).toContain("Dana Reyes about double charge on the March invoice");
-    for (const stir of ["TN-Validation-Passed-B", "No-TN-Validation"]) {
+    for (const stir of ["TN-Validation-Passed-A", "TN-Validation-Passed-B", "No-TN-Validation"]) {
       const res = await hook(s.ws, "voice", call({ StirVerstat: stir }));
       expect(res.status).toBe(200);
       expect(say(res.text)).toBe(

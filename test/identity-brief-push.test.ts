@@ -43,7 +43,8 @@ describe("call brief pushes from the customer object", () => {
       undefined,
       key,
     );
-    expect(ivr.body).toMatchObject({ match: "single", owner: "Dana", queue: "net" });
+    // A caller ID alone gets the routing tier: the new owner shows as the owner id and queue.
+    expect(ivr.body).toMatchObject({ match: "single", ownerId: "dana", queue: "net" });
   });
 
   it("reach an identifier linked later even when the brief itself did not change", async () => {

@@ -79,8 +79,9 @@ export function contextFenceId(journeyId: string, seq: number): string {
   return stableHex(`${journeyId}#${seq}`);
 }
 
-const startMarker = (id: string): string => `<<<BATON_CONTEXT id=${id}>>>`;
-const endMarker = (id: string): string => `<<<END_BATON_CONTEXT id=${id}>>>`;
+/** The fence around journey content (exported for other views that fence data the same way). */
+export const startMarker = (id: string): string => `<<<BATON_CONTEXT id=${id}>>>`;
+export const endMarker = (id: string): string => `<<<END_BATON_CONTEXT id=${id}>>>`;
 
 function instructions(fence: string, verified: boolean): string {
   const base =

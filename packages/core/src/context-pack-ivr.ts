@@ -1,152 +1,37 @@
 /**
  * The IVR context pack (DESIGN.md §5): Amazon Connect's Lambda contract is a flat map of
  * string values, and the serialized map must stay within 1 KB. The map carries the match
- * kind, the journey and queue to route to, and one speakable sentence for the caller.
+ * kind, the journey and queue to route to, the disclosure tier and why, and one speakable
+ * sentence for the caller. Only the items the tier allows go into the map or the sentence.
  */
 import type { CallBrief, CallBriefJourney } from "./context-pack-brief";
-import { spokenInstant, spokenPhrase, spokenTopic, speakable } from "./context-pack-speech";
 import {
-  clipMeasured,
-  flatten,
-  jsonCharBytes,
-  jsonStringBytes,
-  utf8Length,
-} from "./context-pack-text";
+  allows,
+  IVR_PROMPT_SENTENCE,
+  IVR_PROMPT_SENTENCE_MULTIPLE,
+  type Disclosure,
+  type DisclosureItem,
+} from "./context-pack-disclosure";
+import { fitIvrMap, IVR_NEUTRAL_SENTENCE } from "./context-pack-ivr-fit";
+import { spokenInstant, spokenPhrase, spokenTopic, speakable } from "./context-pack-speech";
+import { flatten } from "./context-pack-text";
 import { redactText } from "./redact";
+
+export * from "./context-pack-disclosure";
+export { fitIvrMap, IVR_MAX_BYTES, IVR_NEUTRAL_SENTENCE } from "./context-pack-ivr-fit";
 
 export interface IvrOptions {
   /** Where to route when the journey has no owner team (and for callers with no match). */
   defaultQueue: string;
-  /** False when the caller is not known to own the number (e.g. STIR/SHAKEN attestation below A). */
-  verified: boolean;
+  /** The tier that applies to this caller, why, and the workspace's per-item policy. */
+  disclosure: Disclosure;
   now: Date;
   /** IANA zone for spoken times; UTC when missing or unknown. */
   timeZone?: string;
 }
 
-/** Largest serialized IVR map, in UTF-8 bytes (Amazon Connect's Lambda response limit). */
-export const IVR_MAX_BYTES = 1024;
-/** Said when nothing personal may be said, or nothing is known. */
-export const IVR_NEUTRAL_SENTENCE = "Thanks for calling. Let me connect you.";
-
 /** Matters offered to a caller with several open journeys. */
 const MAX_CHOICES = 3;
-
-/** Free text, truncated longest-first when the map is too big. */
-const FREE_TEXT = [
-  "sentence",
-  "recovery",
-  "reason",
-  "lastAction",
-  "promise",
-  "owner",
-  "ownerTeam",
-  "reasonTopic",
-];
-/** Fixed-size keys dropped, in this order, when they leave free text too little room. */
-const DROP_FIXED = [
-  "journeyIds",
-  "exception",
-  "ownerId",
-  "lastActionAt",
-  "promiseDue",
-  "promiseStatus",
-  "customerId",
-  "openJourneys",
-];
-/** Last resort, never reached unless a single label is huge; never match, journeyId, queue, verified. */
-const DROP_ORDER = [
-  ...DROP_FIXED,
-  "ownerTeam",
-  "reasonTopic",
-  "lastAction",
-  "owner",
-  "promise",
-  "recovery",
-  "reason",
-  "sentence",
-];
-/** Free text as a whole gets at least this much room (or all it needs) before fixed keys go. */
-const FREE_TEXT_ROOM = 256;
-/** A free-text value cut below this many bytes is dropped instead. */
-const MIN_TEXT_BYTES = 12;
-
-const mapBytes = (m: Record<string, string>): number => utf8Length(JSON.stringify(m));
-
-/** Largest cap c with sum(min(size, c)) <= room (-1 when even zero-length values do not fit). */
-function waterLevel(sizes: number[], room: number): number {
-  if (room < 0) return -1;
-  let lo = 0;
-  let hi = Math.max(0, ...sizes);
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    const used = sizes.reduce((n, s) => n + Math.min(s, mid), 0);
-    if (used <= room) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-/**
- * Shortens the spoken sentence: to its last whole sentence that fits, else to whole words,
- * else mid-word (text without spaces), keeping at least four words; else the neutral
- * sentence; "" when not even that fits.
- */
-function clipSentence(s: string, maxBytes: number): string {
-  const cut = clipMeasured(s, maxBytes - 1, "", jsonCharBytes);
-  const head = s.slice(0, cut.length + 1);
-  const stop = Math.max(head.lastIndexOf(". "), head.lastIndexOf("? "));
-  if (stop > 0) return s.slice(0, stop + 1);
-  const words = cut.split(" ");
-  const whole = words.slice(0, -1);
-  const kept = whole.length >= 4 ? whole : words;
-  if (kept.length >= 4) return `${kept.join(" ").replace(/[\s.,?']+$/u, "")}.`;
-  return jsonStringBytes(IVR_NEUTRAL_SENTENCE) <= maxBytes ? IVR_NEUTRAL_SENTENCE : "";
-}
-
-/**
- * Makes `map` serialize to at most IVR_MAX_BYTES. Free text is truncated longest-first: every
- * value above a common cap is cut to it (a value cut below 12 bytes is dropped). Fixed-size
- * optional keys (ids, instants) go first only if free text would otherwise get under 256
- * bytes. Throws only when the protected keys alone are too big (a default queue name of
- * ~900 bytes: a configuration bug).
- */
-export function fitIvrMap(map: Record<string, string>): Record<string, string> {
-  if (mapBytes(map) <= IVR_MAX_BYTES) return map;
-  const out = { ...map };
-  const free = FREE_TEXT.filter((k) => out[k] !== undefined);
-  const sizes = free.map((k) => jsonStringBytes(out[k] ?? ""));
-  const wanted = Math.min(
-    FREE_TEXT_ROOM,
-    sizes.reduce((a, b) => a + b, 0),
-  );
-  const room = (): number => {
-    const blank = { ...out };
-    for (const k of free) blank[k] = "";
-    return IVR_MAX_BYTES - mapBytes(blank);
-  };
-  for (const k of DROP_FIXED) if (room() < wanted) delete out[k];
-  const cap = waterLevel(sizes, room());
-  free.forEach((k, i) => {
-    const v = out[k] ?? "";
-    if ((sizes[i] ?? 0) <= cap) return;
-    const cut =
-      cap < MIN_TEXT_BYTES
-        ? ""
-        : k === "sentence"
-          ? clipSentence(v, cap)
-          : clipMeasured(v, cap, "…", jsonCharBytes);
-    if (cut === "") delete out[k];
-    else out[k] = cut;
-  });
-  for (const k of DROP_ORDER) {
-    if (mapBytes(out) <= IVR_MAX_BYTES) break;
-    delete out[k];
-  }
-  if (mapBytes(out) > IVR_MAX_BYTES)
-    throw new RangeError(`IVR map exceeds ${IVR_MAX_BYTES} bytes even with only its routing keys`);
-  return out;
-}
 
 /** One-line display text: no newlines or invisible characters, card numbers redacted. */
 const display = (s: string | null | undefined): string | null => {
@@ -201,8 +86,8 @@ function promiseClause(
   };
 }
 
-/** The sentence for one verified match: reason, promise (or last action), and who is on it. */
-export function singleSentence(b: CallBrief, o: IvrOptions): string {
+/** The spoken parts of a single match: reason, promise (or last action), and who is on it. */
+function spokenParts(b: CallBrief, o: IvrOptions): string[] {
   const parts: string[] = [];
   const about = spokenPhrase(b.reason?.text, 14) ?? spokenTopic(b.reason?.topic);
   if (about) parts.push(`You called about ${about}.`);
@@ -215,7 +100,17 @@ export function singleSentence(b: CallBrief, o: IvrOptions): string {
     if (what) parts.push(`Our last update was ${what}${when ? `, ${when}` : ""}.`);
   }
   if (owner && !promise?.ownerSpoken) parts.push(`${capitalize(owner)} is handling it.`);
-  return parts.length > 0 ? parts.join(" ") : "Welcome back. Let me connect you.";
+  return parts;
+}
+
+/** The sentence for one match, from the items `b` still holds (see `disclosed`). */
+export function singleSentence(b: CallBrief, o: IvrOptions): string {
+  const parts = spokenParts(b, o);
+  if (parts.length > 0) return parts.join(" ");
+  // "Welcome back" tells the caller the number is known: said only to an authenticated caller.
+  const tier = o.disclosure.tier;
+  if (tier === "personal") return "Welcome back. Let me connect you.";
+  return tier === "prompt" ? IVR_PROMPT_SENTENCE : IVR_NEUTRAL_SENTENCE;
 }
 
 /** "Are you calling about your March bill, or about your internet outage?" */
@@ -243,44 +138,91 @@ function compact(entries: Array<[string, string | null | undefined]>): Record<st
 }
 
 /**
- * The flat IVR map for a call. Unverified callers get routing keys and a neutral sentence
- * only; `match=none` gets the default queue; `match=multiple` gets a sentence asking which
- * matter. Always at most IVR_MAX_BYTES serialized; every value is a string.
+ * The brief with only what `d` allows: the items below the tier are gone, and so are names
+ * that would give them away (the promise maker's name goes with the owner's).
+ */
+export function disclosed(b: CallBrief, d: Disclosure): CallBrief {
+  const may = (i: DisclosureItem): boolean => allows(d, i);
+  const o = b.owner;
+  let owner: CallBrief["owner"] = null;
+  if (o && may("owner")) owner = { ...o, team: may("ownerTeam") ? o.team : null };
+  else if (o?.team && may("ownerTeam"))
+    owner = { id: o.team, name: null, team: o.team, kind: "team" };
+  const p = b.promise;
+  return {
+    ...b,
+    customerId: may("customerId") ? b.customerId : null,
+    reason: may("reason") ? b.reason : null,
+    journeys: may("reason")
+      ? b.journeys
+      : b.journeys.map((j) => ({ ...j, reasonText: null, reasonTopic: null })),
+    lastAction: may("lastAction") ? b.lastAction : null,
+    promise: p && may("promise") ? { ...p, madeByName: may("owner") ? p.madeByName : null } : null,
+    owner,
+    exception: may("exception") ? (b.exception ?? null) : null,
+    constraints: [],
+  };
+}
+
+/**
+ * The flat IVR map for a call, at the tier in `opts.disclosure`. `match=none` gets the default
+ * queue; `match=multiple` gets a sentence asking which matter (naming them only when the
+ * reason may be said). The routing keys (match, journeyId, queue, knownCaller, verified,
+ * tier, tierReason) are always there; `verified` is "true" only at the personal tier. Always
+ * at most IVR_MAX_BYTES serialized; every value is a string.
  */
 export function ivrMap(brief: CallBrief, opts: IvrOptions): Record<string, string> {
-  const verified = opts.verified ? "true" : "false";
+  const d = opts.disclosure;
+  const may = (i: DisclosureItem): boolean => allows(d, i);
+  const trust: Array<[string, string]> = [
+    ["verified", d.tier === "personal" ? "true" : "false"],
+    ["tier", d.tier],
+    ["tierReason", d.reason],
+  ];
   const journeyId = brief.journeyId ?? brief.journeys[0]?.id ?? null;
   if (brief.match === "none" || journeyId === null) {
     const queue = display(opts.defaultQueue) ?? opts.defaultQueue;
-    return fitIvrMap({ match: "none", queue, verified, sentence: IVR_NEUTRAL_SENTENCE });
+    return fitIvrMap(
+      compact([
+        ["match", "none"],
+        ["queue", queue],
+        ["knownCaller", "false"],
+        ...trust,
+        ["sentence", IVR_NEUTRAL_SENTENCE],
+      ]),
+    );
   }
-  const queue = queueOf(brief.owner, opts.defaultQueue);
-  const openJourneys = String(Math.max(0, Math.floor(brief.openJourneys)));
+  const b = disclosed(brief, d);
+  const o = brief.owner;
   const head: Array<[string, string | null]> = [
     ["match", brief.match],
     ["journeyId", journeyId],
+    ["customerId", display(b.customerId)],
   ];
   const routing: Array<[string, string | null]> = [
-    ["queue", queue],
-    ["openJourneys", openJourneys],
-    ["verified", verified],
+    ["queue", queueOf(o, opts.defaultQueue)],
+    ["ownerId", may("ownerId") ? display(o?.id) : null],
+    [
+      "openJourneys",
+      may("openJourneys") ? String(Math.max(0, Math.floor(brief.openJourneys))) : null,
+    ],
+    ["knownCaller", "true"],
+    ...trust,
   ];
-  if (!opts.verified)
-    return fitIvrMap(compact([...head, ...routing, ["sentence", IVR_NEUTRAL_SENTENCE]]));
-  const customer: [string, string | null] = ["customerId", display(brief.customerId)];
   if (brief.match === "multiple") {
-    const ids = brief.journeys.map((j) => j.id).join(",");
-    const sentence = whichMatterSentence(brief.journeys);
-    return fitIvrMap(
-      compact([...head, customer, ...routing, ["journeyIds", ids], ["sentence", sentence]]),
-    );
+    const ids = may("journeyIds") ? brief.journeys.map((j) => j.id).join(",") : null;
+    const sentence = may("reason")
+      ? whichMatterSentence(b.journeys)
+      : d.tier === "routing"
+        ? IVR_NEUTRAL_SENTENCE
+        : IVR_PROMPT_SENTENCE_MULTIPLE;
+    return fitIvrMap(compact([...head, ...routing, ["journeyIds", ids], ["sentence", sentence]]));
   }
-  const { reason, lastAction: la, promise: p, owner: o } = brief;
-  const e = brief.exception ?? null;
+  const { reason, lastAction: la, promise: p } = b;
+  const e = b.exception ?? null;
   return fitIvrMap(
     compact([
       ...head,
-      customer,
       // First what went wrong and how to recover: a flow can branch on it (priority queue).
       ["exception", e?.kind],
       ["recovery", display(e ? `${e.text}${e.guidance ? `: ${e.guidance}` : ""}` : null)],
@@ -291,11 +233,10 @@ export function ivrMap(brief: CallBrief, opts: IvrOptions): Record<string, strin
       ["promise", display(p?.text)],
       ["promiseDue", display(p?.dueAt)],
       ["promiseStatus", p?.status],
-      ["owner", display(o?.name ?? o?.id)],
-      ["ownerId", display(o?.id)],
-      ["ownerTeam", display(o?.team)],
+      ["owner", may("owner") ? display(o?.name ?? o?.id) : null],
+      ["ownerTeam", may("ownerTeam") ? display(o?.team) : null],
       ...routing,
-      ["sentence", singleSentence(brief, opts)],
+      ["sentence", singleSentence(b, opts)],
     ]),
   );
 }

@@ -9,12 +9,17 @@ import {
   estimateTokens,
   IVR_MAX_BYTES,
   IVR_NEUTRAL_SENTENCE,
+  IVR_PROMPT_SENTENCE,
+  IVR_PROMPT_SENTENCE_MULTIPLE,
   ivrMap,
   maskContact,
   spokenInstant,
   type CallBrief,
   type CallBriefJourney,
+  type Disclosure,
 } from "./context-pack";
+import { DISCLOSURE_ITEMS } from "./context-pack-disclosure";
+import { WorkspaceSettings } from "./settings";
 
 const JID = "jrn_aaaaaaaaaaaaaaaaaaaaaa";
 const CID = "cus_bbbbbbbbbbbbbbbbbbbbbb";
@@ -178,7 +183,10 @@ function context(over: Partial<JourneyContext> = {}): JourneyContext {
 
 const bytes = (s: string): number => new TextEncoder().encode(s).length;
 const mapSize = (m: Record<string, string>): number => bytes(JSON.stringify(m));
-const ivrOpts = { defaultQueue: "general", verified: true, now: NOW, timeZone: NY };
+const PERSONAL: Disclosure = { tier: "personal", reason: "assertion_pin" };
+const ROUTING: Disclosure = { tier: "routing", reason: "attestation_absent" };
+const PROMPT: Disclosure = { tier: "prompt", reason: "attestation_A" };
+const ivrOpts = { defaultQueue: "general", disclosure: PERSONAL, now: NOW, timeZone: NY };
 
 describe("IVR map", () => {
   it("speaks the reason, the promise and the owner for a single verified match", () => {
@@ -284,14 +292,18 @@ describe("IVR map", () => {
     expect(m.verified).toBe("true");
   });
 
-  it("leaks nothing personal to an unverified caller", () => {
-    const m = ivrMap(briefFromContext(context(), []), { ...ivrOpts, verified: false });
+  it("leaks nothing personal at the routing tier: ids to route and prefetch only", () => {
+    const m = ivrMap(briefFromContext(context(), []), { ...ivrOpts, disclosure: ROUTING });
     expect(m).toEqual({
       match: "single",
       journeyId: JID,
       queue: "billing",
+      ownerId: "agt_dana",
       openJourneys: "1",
+      knownCaller: "true",
       verified: "false",
+      tier: "routing",
+      tierReason: "attestation_absent",
       sentence: IVR_NEUTRAL_SENTENCE,
     });
     const json = JSON.stringify(m);
@@ -302,8 +314,8 @@ describe("IVR map", () => {
       "refund",
       "invoice",
       CID,
-      "agt_dana",
       "double_charge",
+      "2026",
     ])
       expect(json).not.toContain(secret);
   });
@@ -326,7 +338,10 @@ describe("IVR map", () => {
     expect(ivrMap(brief, ivrOpts)).toEqual({
       match: "none",
       queue: "general",
+      knownCaller: "false",
       verified: "true",
+      tier: "personal",
+      tierReason: "assertion_pin",
       sentence: IVR_NEUTRAL_SENTENCE,
     });
   });
@@ -366,9 +381,13 @@ describe("IVR map", () => {
       openJourneys: "2",
     });
     expect(m.promise).toBeUndefined();
-    const anon = ivrMap(brief, { ...ivrOpts, verified: false });
+    const anon = ivrMap(brief, { ...ivrOpts, disclosure: ROUTING });
     expect(anon.sentence).toBe(IVR_NEUTRAL_SENTENCE);
     expect(JSON.stringify(anon)).not.toContain("internet");
+    const prompt = ivrMap(brief, { ...ivrOpts, disclosure: PROMPT });
+    expect(prompt.sentence).toBe(IVR_PROMPT_SENTENCE_MULTIPLE);
+    expect(prompt.journeyIds).toBe(`${JID},jrn_cccccccccccccccccccccc`);
+    expect(JSON.stringify(prompt)).not.toMatch(/internet|March/);
   });
 
   it("names three matters by topic when there is no text", () => {
@@ -397,6 +416,83 @@ describe("IVR map", () => {
       owner: { kind: "person", id: "agt_1", name: "Lee", team: null, since: NOW.toISOString() },
     });
     expect(ivrMap(briefFromContext(ctx, []), ivrOpts).queue).toBe("general");
+  });
+});
+
+describe("IVR disclosure tiers", () => {
+  const brief = () => briefFromContext(context(), []);
+
+  it("the prompt tier asks a neutral question and names nothing", () => {
+    const m = ivrMap(brief(), { ...ivrOpts, disclosure: PROMPT });
+    expect(m).toMatchObject({
+      tier: "prompt",
+      tierReason: "attestation_A",
+      verified: "false",
+      sentence: IVR_PROMPT_SENTENCE,
+    });
+    expect(Object.keys(m).sort()).toEqual(
+      [
+        "journeyId",
+        "knownCaller",
+        "match",
+        "openJourneys",
+        "ownerId",
+        "queue",
+        "sentence",
+        "tier",
+        "tierReason",
+        "verified",
+      ].sort(),
+    );
+  });
+
+  it("a policy can widen one item to the prompt tier, and the sentence says only that item", () => {
+    const disclosure: Disclosure = { ...PROMPT, policy: { reason: "prompt" } };
+    const m = ivrMap(brief(), { ...ivrOpts, disclosure });
+    expect(m.reason).toBe("being charged twice for March");
+    expect(m.sentence).toBe("You called about being charged twice for March.");
+    for (const k of ["owner", "promise", "lastAction", "customerId", "exception"])
+      expect(m[k]).toBeUndefined();
+  });
+
+  it("a promise without its owner never speaks the maker's name", () => {
+    const disclosure: Disclosure = { ...PROMPT, policy: { promise: "prompt" } };
+    const m = ivrMap(brief(), { ...ivrOpts, disclosure });
+    expect(m.promise).toBe("a corrected invoice");
+    expect(m.sentence).toMatch(/^We promised a corrected invoice by /);
+    expect(m.sentence).not.toContain("Dana");
+  });
+
+  it("a policy can narrow a routing item to the personal tier", () => {
+    const policy = { ownerId: "personal", openJourneys: "prompt" } as const;
+    const routing = ivrMap(brief(), { ...ivrOpts, disclosure: { ...ROUTING, policy } });
+    expect(routing.ownerId).toBeUndefined();
+    expect(routing.openJourneys).toBeUndefined();
+    const prompt = ivrMap(brief(), { ...ivrOpts, disclosure: { ...PROMPT, policy } });
+    expect(prompt.openJourneys).toBe("1");
+    expect(prompt.ownerId).toBeUndefined();
+    const personal = ivrMap(brief(), { ...ivrOpts, disclosure: { ...PERSONAL, policy } });
+    expect(personal.ownerId).toBe("agt_dana");
+  });
+
+  it("the tier and its reason survive the 1 KB fit", () => {
+    const long: CallBrief = { ...brief(), reason: { text: "x".repeat(2000), topic: null } };
+    const m = ivrMap(long, {
+      ...ivrOpts,
+      disclosure: { ...PERSONAL, reason: "assertion_session" },
+    });
+    expect(mapSize(m)).toBeLessThanOrEqual(IVR_MAX_BYTES);
+    expect(m).toMatchObject({
+      tier: "personal",
+      tierReason: "assertion_session",
+      knownCaller: "true",
+    });
+  });
+
+  it("the settings' disclosure items are exactly the items the IVR map knows", () => {
+    const fields = WorkspaceSettings.shape.disclosure.unwrap().shape.fields.unwrap().shape;
+    expect(Object.keys(fields).sort()).toEqual([...DISCLOSURE_ITEMS].sort());
+    expect(WorkspaceSettings.parse({}).disclosure).toEqual({ fields: {} });
   });
 });
 

@@ -113,6 +113,8 @@ export interface VoiceTwimlInput {
   callSid: string;
   /** False unless the caller id is attested: then nothing about the journey is spoken. */
   callerVerified: boolean;
+  /** Whether the greeting may fill its placeholders; defaults to `callerVerified`. */
+  reveal?: boolean;
 }
 
 /**
@@ -125,7 +127,7 @@ export interface VoiceTwimlInput {
 export function voiceTwiml(input: VoiceTwimlInput): string {
   const { settings, context, callerVerified } = input;
   const values = templateValues(context);
-  const say = renderTemplate(settings.greeting, values, callerVerified);
+  const say = renderTemplate(settings.greeting, values, input.reveal ?? callerVerified);
   const owner = context?.owner ?? null;
   let route: string;
   if (settings.mode === "dial" && settings.dialTo !== undefined) {

@@ -8,12 +8,16 @@ import type { IdentityObject } from "../objects/identity";
 import type { JourneyObject } from "../objects/journey";
 import { rpc } from "../objects/rpc";
 
-/** STIR/SHAKEN attestation of the call, when the telephony provider reports it. */
-export type Attestation = "A" | "B" | "C" | "none";
-
 export interface Lookup {
   brief: CallBrief | null;
-  verified: boolean;
+  /** The caller's normalized identifier key (`phone:+1…`), or null when none could be read. */
+  key: string | null;
+  /**
+   * How the identifier is tied to the customer: `trusted` (a verified or asserted link),
+   * `claimed` (typed in by someone, never enough to disclose anything personal), or null when
+   * it is tied to nobody.
+   */
+  link: "trusted" | "claimed" | null;
   /**
    * Why the answer is degraded, if it is: the budget ran out, the caller withheld the number,
    * or an object failed (IVR answers only; other audiences let the error through).
@@ -38,37 +42,44 @@ export async function withinBudget<T>(work: Promise<T>, ms: number, fallback: T)
 }
 
 /**
+ * The caller's normalized identifier key: null for a withheld number, undefined for one that
+ * cannot be read (at call start that is an unknown caller, not a 4xx).
+ */
+export function callerKey(
+  identifier: { type: IdentifierType; value: string },
+  settings: WorkspaceSettings | null,
+): string | null | undefined {
+  try {
+    return normalizeAll([identifier], settings, "lookup").linked[0]?.key ?? null;
+  } catch (e) {
+    if (e instanceof ProblemError) return undefined;
+    throw e;
+  }
+}
+
+/**
  * Call-start lookup by an identifier: one hop to the identifier's object, which holds the
- * precomputed brief (a second hop to the customer only when no brief was pushed yet).
- * A caller is verified when the link is not merely claimed and, when the provider reports
- * STIR/SHAKEN, the attestation is full (A).
+ * precomputed brief (a second hop to the customer only when no brief was pushed yet). What
+ * the answer may disclose is decided elsewhere (`disclosure.ts`): this only finds the brief
+ * and says how the identifier is tied to its customer.
  */
 export async function lookupBrief(
   env: Env,
   ws: string,
   settings: WorkspaceSettings | null,
   identifier: { type: IdentifierType; value: string },
-  attestation: Attestation | undefined,
 ): Promise<Lookup> {
-  let linked: ReturnType<typeof normalizeAll>["linked"];
-  try {
-    ({ linked } = normalizeAll([identifier], settings, "lookup"));
-  } catch (e) {
-    // A number that cannot be read is not a 4xx at call start: the caller is simply unknown.
-    if (e instanceof ProblemError) return { brief: NONE, verified: false, degraded: null, hops: 0 };
-    throw e;
-  }
-  const id = linked[0];
-  if (!id) return { brief: NONE, verified: false, degraded: "anonymous", hops: 0 };
-  const found = rpc<IdentityObject["context"]>(await identityStub(env, ws, id.key).context(ws));
-  if (!found) return { brief: NONE, verified: false, degraded: null, hops: 1 };
-  const trustedLink = found.link.verification !== "claimed";
-  const verified = trustedLink && (attestation === undefined || attestation === "A");
-  if (found.brief) return { brief: found.brief as CallBrief, verified, degraded: null, hops: 1 };
+  const key = callerKey(identifier, settings);
+  if (key === undefined) return { brief: NONE, key: null, link: null, degraded: null, hops: 0 };
+  if (key === null) return { brief: NONE, key, link: null, degraded: "anonymous", hops: 0 };
+  const found = rpc<IdentityObject["context"]>(await identityStub(env, ws, key).context(ws));
+  if (!found) return { brief: NONE, key, link: null, degraded: null, hops: 1 };
+  const link = found.link.verification === "claimed" ? "claimed" : "trusted";
+  if (found.brief) return { brief: found.brief as CallBrief, key, link, degraded: null, hops: 1 };
   const brief = rpc<CustomerObject["brief"]>(
     await customerStub(env, ws, found.link.customerId).brief(ws),
   );
-  return { brief: brief ?? NONE, verified, degraded: null, hops: 2 };
+  return { brief: brief ?? NONE, key, link, degraded: null, hops: 2 };
 }
 
 /** The full context of the brief's primary journey (one more hop), or null. */

@@ -76,26 +76,34 @@ function bearer(header: string | undefined): string | null {
   }
 }
 
+/**
+ * The caller behind an `Authorization` header, or a 401 problem. Shared by `requireScope` and
+ * the MCP endpoint, which checks scopes per tool rather than per route.
+ */
+export async function authenticate(env: Env, header: string | undefined): Promise<Principal> {
+  const token = bearer(header);
+  if (!token) {
+    fail(401, "unauthenticated", "Authentication required", "send Authorization: Bearer <api key>");
+  }
+  const principal = await verify(env, token);
+  if (!principal) fail(401, "invalid_api_key", "Invalid API key", "the key is unknown or revoked");
+  return principal;
+}
+
+/** Throws the 403 problem unless the key carries `scope` (or `admin`). */
+export function checkScope(principal: Principal, scope: Scope): void {
+  if (!principal.scopes.includes(scope) && !principal.scopes.includes("admin")) {
+    fail(403, "insufficient_scope", "Missing scope", `this key lacks the ${scope} scope`, {
+      required: scope,
+    });
+  }
+}
+
 /** Requires a live API key carrying `scope` (or `admin`). 401 without one, 403 without the scope. */
 export const requireScope = (scope: Scope) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const token = bearer(c.req.header("authorization"));
-    if (!token) {
-      fail(
-        401,
-        "unauthenticated",
-        "Authentication required",
-        "send Authorization: Bearer <api key>",
-      );
-    }
-    const principal = await verify(c.env, token);
-    if (!principal)
-      fail(401, "invalid_api_key", "Invalid API key", "the key is unknown or revoked");
-    if (!principal.scopes.includes(scope) && !principal.scopes.includes("admin")) {
-      fail(403, "insufficient_scope", "Missing scope", `this key lacks the ${scope} scope`, {
-        required: scope,
-      });
-    }
+    const principal = await authenticate(c.env, c.req.header("authorization"));
+    checkScope(principal, scope);
     c.set("principal", principal);
     await next();
   });

@@ -17,6 +17,7 @@ export const SCOPES = [
   "journeys:read",
   "journeys:write",
   "context:read",
+  "caller:assert",
   "customers:read",
   "customers:write",
   "webhooks:manage",

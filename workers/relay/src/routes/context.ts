@@ -2,9 +2,10 @@ import {
   IdentifierType,
   Instant,
   JourneyId,
+  JOURNEY_LOOKUP,
   agentPack,
   botPack,
-  ivrMap,
+  type Disclosure,
   type IdentifierType as IdType,
   type JourneyContext,
   type WorkspaceSettings,
@@ -12,50 +13,78 @@ import {
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
-import { requireScope } from "../http/auth";
+import { requireScope, type Principal } from "../http/auth";
 import { fail } from "../http/problem";
 import { query } from "../http/validate";
+import { ASSERTION_MAX_CHARS, ASSERTION_METHODS } from "../context/assertion";
 import {
-  journeyContext,
-  lookupBrief,
-  NO_MATCH,
-  withinBudget,
-  type Attestation,
-  type Lookup,
-} from "../context/lookup";
+  authenticatedBy,
+  checkAssertion,
+  decideTier,
+  disclosureHeaders,
+} from "../context/disclosure";
+import { ivrAnswer } from "../context/ivr";
+import { journeyContext, lookupBrief } from "../context/lookup";
 import { workspaceSettings } from "../settings";
+import { mintAssertion } from "./context-assertions";
 
 export const Audience = z.enum(["ivr", "bot", "agent"]);
 const AttestationParam = z.enum(["A", "B", "C", "none"]);
 
-const ContextQuery = z
-  .strictObject({
-    phone: z.string().max(120).optional(),
-    email: z.string().max(320).optional(),
-    chat: z.string().max(200).optional(),
-    user: z.string().max(200).optional(),
-    external: z.string().max(200).optional(),
-    journey: JourneyId.optional(),
-    audience: Audience.default("agent"),
-    budget: z.coerce.number().int().min(200).max(32_000).default(1500),
-    format: z.enum(["json", "text", "openai", "anthropic"]).default("json"),
-    since: Instant.optional(),
-    attestation: AttestationParam.optional(),
-    /**
-     * How the caller knows the identifier: `claimed` (typed in by the person talking to a
-     * bot) never unlocks context, whatever the stored link says.
-     */
-    as: z.enum(["claimed", "asserted", "verified"]).default("asserted"),
-  })
-  .refine(
-    (q) =>
-      [q.phone, q.email, q.chat, q.user, q.external, q.journey].filter((v) => v !== undefined)
-        .length === 1,
-    { message: "give exactly one of phone, email, chat, user, external, journey", path: ["phone"] },
-  );
-type ContextQuery = z.output<typeof ContextQuery>;
+/** The fields of GET /v1/context; the MCP tools derive their arguments from them. */
+export const ContextFields = z.strictObject({
+  phone: z.string().max(120).optional(),
+  email: z.string().max(320).optional(),
+  chat: z.string().max(200).optional(),
+  user: z.string().max(200).optional(),
+  external: z.string().max(200).optional(),
+  journey: JourneyId.optional(),
+  audience: Audience.default("agent"),
+  budget: z.coerce.number().int().min(200).max(32_000).default(1500),
+  format: z.enum(["json", "text", "openai", "anthropic"]).default("json"),
+  since: Instant.optional(),
+  attestation: AttestationParam.optional(),
+  /**
+   * How the caller knows the identifier: `claimed` (typed in by the person talking to a
+   * bot) never unlocks context, whatever the stored link says.
+   */
+  as: z.enum(["claimed", "asserted", "verified"]).default("asserted"),
+  /** A caller assertion (POST /v1/context/assertions): the only way to the personal tier. */
+  assertion: z.string().min(1).max(ASSERTION_MAX_CHARS).optional(),
+  /** The flow authenticated the caller itself; trusted only from a key with `caller:assert`. */
+  authenticated: z.enum(ASSERTION_METHODS).optional(),
+});
 
-function identifierOf(q: ContextQuery): { type: IdType; value: string } | null {
+type Selectors = Partial<Record<IdType | "journey", string>>;
+/** Exactly one selector (an identifier or a journey id), for `.refine(...oneSelector)`. */
+export const oneSelector: [(q: Selectors) => boolean, { message: string; path: string[] }] = [
+  (q) =>
+    [q.phone, q.email, q.chat, q.user, q.external, q.journey].filter((v) => v !== undefined)
+      .length === 1,
+  { message: "give exactly one of phone, email, chat, user, external, journey", path: ["phone"] },
+];
+
+export const ContextQuery = ContextFields.refine(...oneSelector)
+  .refine((q) => q.assertion === undefined || q.authenticated === undefined, {
+    message: "give assertion or authenticated, not both",
+    path: ["authenticated"],
+  })
+  .refine((q) => q.journey === undefined || q.assertion === undefined, {
+    message: "an assertion vouches for a caller identifier, not for journey=",
+    path: ["assertion"],
+  })
+  .refine((q) => q.journey === undefined || q.authenticated === undefined, {
+    message: "authenticated applies to a caller identifier, not to journey=",
+    path: ["authenticated"],
+  });
+type ContextQuery = z.output<typeof ContextQuery>;
+/** What picks the journey of a bot or agent context request, and how far to trust the caller. */
+export type TargetQuery = Pick<
+  ContextQuery,
+  IdType | "journey" | "attestation" | "as" | "assertion" | "authenticated"
+>;
+
+function identifierOf(q: TargetQuery): { type: IdType; value: string } | null {
   for (const type of IdentifierType.options) {
     const value = q[type];
     if (value !== undefined) return { type, value };
@@ -63,41 +92,87 @@ function identifierOf(q: ContextQuery): { type: IdType; value: string } | null {
   return null;
 }
 
-const fallbackLookup = (degraded: "timeout" | "unavailable"): Lookup => ({
-  brief: NO_MATCH,
-  verified: false,
-  degraded,
-  hops: 0,
-});
+/**
+ * The journey a bot or agent context request points at, the disclosure tier that applies,
+ * and whether the caller is verified (the personal tier).
+ */
+export interface ContextTarget {
+  match: "single" | "multiple";
+  verified: boolean;
+  alternatives: string[];
+  ctx: JourneyContext;
+  disclosure: Disclosure;
+}
 
 /**
- * The IVR answer for a caller, within the workspace's budget. It never fails once the caller
- * is authenticated: a lookup that runs out of budget answers `degraded=timeout`, one whose
- * object failed (an error, an overloaded or unreachable object) answers
- * `degraded=unavailable`, both with `match=none` and the default queue, because an IVR must
- * route the call either way (the Connect, Genesys and Studio contracts expect a 200 map).
+ * Picks the journey of a bot or agent context request: the given journey (tier `personal`,
+ * reason `journey_lookup`: the key holder chose it), or the journey of the identifier's call
+ * brief at the tier the evidence earns (`context/disclosure.ts`); the pack is personal only
+ * at the personal tier. `target` is null when nothing matches; 404 for an unknown journey
+ * id, 403 for a refused assertion or `authenticated` without `caller:assert`.
  */
-export async function ivrAnswer(
+export async function resolveTarget(
   env: Env,
   ws: string,
-  settings: WorkspaceSettings,
-  identifier: { type: IdType; value: string },
-  attestation: Attestation | undefined,
-): Promise<Record<string, string>> {
-  const lookup = lookupBrief(env, ws, settings, identifier, attestation).catch((e: unknown) => {
-    console.error(`IVR lookup degraded: ${e instanceof Error ? e.message : String(e)}`);
-    return fallbackLookup("unavailable");
-  });
-  const found = await withinBudget(lookup, settings.ivr.budgetMs, fallbackLookup("timeout"));
-  const map = ivrMap(found.brief ?? NO_MATCH, {
-    defaultQueue: settings.ivr.defaultQueue,
-    verified: found.verified,
+  settings: WorkspaceSettings | null,
+  q: TargetQuery,
+  principal?: Principal,
+): Promise<{ target: ContextTarget | null; disclosure: Disclosure }> {
+  const identifier = identifierOf(q);
+  let journeyId = q.journey ?? null;
+  let disclosure = JOURNEY_LOOKUP;
+  let alternatives: string[] = [];
+  let briefMatch: "single" | "multiple" | null = null;
+  if (identifier) {
+    const authenticated = authenticatedBy(principal, q.authenticated);
+    const check = await checkAssertion(env, ws, settings, identifier, q.assertion, "refuse");
+    const found = await lookupBrief(env, ws, settings, identifier);
+    const evidence = {
+      attestation: q.attestation,
+      authenticated,
+      claimed: q.as === "claimed",
+      callerId: identifier.type === "phone",
+    };
+    disclosure = decideTier(evidence, found, check, settings?.disclosure.fields);
+    briefMatch = found.brief?.match === "multiple" ? "multiple" : found.brief ? "single" : null;
+    journeyId = found.brief?.journeyId ?? null;
+    alternatives = (found.brief?.journeys ?? []).map((j) => j.id).filter((id) => id !== journeyId);
+  }
+  const ctx = journeyId ? await journeyContext(env, ws, journeyId) : null;
+  if (!ctx) {
+    if (q.journey) fail(404, "journey_not_found", "Journey not found");
+    return { target: null, disclosure };
+  }
+  const verified = disclosure.tier === "personal";
+  const target = { match: briefMatch ?? "single", verified, alternatives, ctx, disclosure };
+  return { target, disclosure };
+}
+
+/** `resolveTarget` without the tier of a non-match. Shared with the MCP tools. */
+export async function contextTarget(
+  env: Env,
+  ws: string,
+  settings: WorkspaceSettings | null,
+  q: TargetQuery,
+  principal?: Principal,
+): Promise<ContextTarget | null> {
+  return (await resolveTarget(env, ws, settings, q, principal)).target;
+}
+
+/** The bot pack of a target: an unverified caller gets the reason topic only. */
+export function botPackOf(t: ContextTarget, budget: number, since: string | undefined) {
+  return botPack(t.ctx, {
+    budgetTokens: budget,
     now: new Date(),
-    timeZone: settings.ivr.timeZone,
+    verified: t.verified,
+    ...(since ? { since } : {}),
   });
-  return found.degraded === "timeout" || found.degraded === "unavailable"
-    ? { ...map, degraded: found.degraded }
-    : map;
+}
+
+/** The agent audience's answer: the full context, or nothing for an unverified caller. */
+export function agentAnswer(t: ContextTarget) {
+  if (!t.verified) return { match: t.match, verified: false, journeyId: t.ctx.id, context: null };
+  return { match: t.match, verified: true, alternatives: t.alternatives, ...agentPack(t.ctx) };
 }
 
 interface Meta {
@@ -107,13 +182,14 @@ interface Meta {
   alternatives: string[];
 }
 
-function botAnswer(c: Context<AppEnv>, ctx: JourneyContext, q: ContextQuery, meta: Meta) {
-  const pack = botPack(ctx, {
-    budgetTokens: q.budget,
-    now: new Date(),
-    verified: meta.verified,
-    ...(q.since ? { since: q.since } : {}),
-  });
+function botAnswer(c: Context<AppEnv>, t: ContextTarget, q: ContextQuery) {
+  const meta: Meta = {
+    match: t.match,
+    journeyId: t.ctx.id,
+    verified: t.verified,
+    alternatives: t.alternatives,
+  };
+  const pack = botPackOf(t, q.budget, q.since);
   const extra = { ...meta, tokens: pack.tokens, truncated: pack.truncated };
   switch (q.format) {
     case "text":
@@ -132,6 +208,8 @@ function botAnswer(c: Context<AppEnv>, ctx: JourneyContext, q: ContextQuery, met
 
 export const context = new Hono<AppEnv>();
 
+context.post("/assertions", requireScope("caller:assert"), mintAssertion);
+
 /** The context pack for a touchpoint: `ivr` (flat ≤ 1 KB map), `bot` (budgeted pack), `agent`. */
 context.get("/", requireScope("context:read"), async (c) => {
   const q = query(c, ContextQuery);
@@ -147,44 +225,24 @@ context.get("/", requireScope("context:read"), async (c) => {
         "IVR lookups take a caller identifier",
         "phone: required for audience=ivr",
       );
-    return c.json(await ivrAnswer(c.env, ws, settings, identifier, q.attestation));
+    const evidence = {
+      attestation: q.attestation,
+      assertion: q.assertion,
+      authenticated: authenticatedBy(c.get("principal"), q.authenticated),
+      claimed: q.as === "claimed",
+    };
+    const answer = await ivrAnswer(c.env, ws, settings, identifier, evidence, "refuse");
+    return c.json(answer.map, 200, disclosureHeaders(answer.disclosure));
   }
-  let journeyId = q.journey ?? null;
-  let verified = true;
-  let alternatives: string[] = [];
-  let briefMatch: "single" | "multiple" | null = null;
-  if (identifier) {
-    const found = await lookupBrief(c.env, ws, settings, identifier, q.attestation);
-    verified = found.verified && q.as !== "claimed";
-    briefMatch = found.brief?.match === "multiple" ? "multiple" : found.brief ? "single" : null;
-    journeyId = found.brief?.journeyId ?? null;
-    alternatives = (found.brief?.journeys ?? []).map((j) => j.id).filter((id) => id !== journeyId);
-  }
-  const ctx = journeyId ? await journeyContext(c.env, ws, journeyId) : null;
-  if (!ctx) {
-    if (q.journey) fail(404, "journey_not_found", "Journey not found");
+  const { target, disclosure } = await resolveTarget(c.env, ws, settings, q, c.get("principal"));
+  for (const [k, v] of Object.entries(disclosureHeaders(disclosure))) c.header(k, v);
+  if (!target) {
     const none = { match: "none", journeyId: null, verified: false, alternatives: [] };
     if (q.audience === "bot" && q.format === "text")
       return c.text("", 200, { "x-baton-match": "none" });
     if (q.audience === "bot" && q.format !== "json") return c.json({ messages: [], ...none });
     return c.json({ ...none, context: null });
   }
-  const match = briefMatch ?? "single";
-  if (q.audience === "bot") {
-    return botAnswer(c, ctx, q, { match, journeyId: ctx.id, verified, alternatives });
-  }
-  if (!verified) {
-    return c.json({
-      match,
-      verified: false,
-      journeyId: ctx.id,
-      context: null,
-    });
-  }
-  return c.json({
-    match,
-    verified,
-    alternatives,
-    ...agentPack(ctx),
-  });
+  if (q.audience === "bot") return botAnswer(c, target, q);
+  return c.json(agentAnswer(target));
 });

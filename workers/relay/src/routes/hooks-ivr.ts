@@ -5,13 +5,19 @@ import { requireScope } from "../http/auth";
 import { fail } from "../http/problem";
 import { jsonBody, query } from "../http/validate";
 import { workspaceSettings } from "../settings";
-import { ivrAnswer } from "./context";
+import { ASSERTION_MAX_CHARS } from "../context/assertion";
+import { disclosureHeaders, stirToAttestation, type RequestEvidence } from "../context/disclosure";
+import { ivrAnswer } from "../context/ivr";
 
 /**
  * Call-start lookups for contact-center platforms. Each takes the platform's own request
  * shape and answers the flat string map of the `ivr` audience (at most 1 KB). They
  * authenticate with a Baton API key with `context:read` (the platform stores it as a
  * credential / header), and the key's workspace must be the one in the path.
+ *
+ * Caller ID is context, not identity: a matched number gets the routing tier, STIR/SHAKEN
+ * attestation A the prompt tier, and only a caller assertion the personal tier. A refused
+ * assertion never fails the call: the answer falls back to routing and `tierReason` says why.
  */
 export const ivrHooks = new Hono<AppEnv>();
 // Per route, not `use("*")`: this sub-app shares /hooks/:workspace with signature-checked hooks.
@@ -25,8 +31,22 @@ async function settingsFor(c: Context<AppEnv>) {
   return { ws, settings };
 }
 
+/** Answers the IVR map for `phone`, with the disclosure tier in the map and in headers. */
+async function answer(
+  c: Context<AppEnv>,
+  { ws, settings }: Awaited<ReturnType<typeof settingsFor>>,
+  phone: string,
+  evidence: RequestEvidence,
+) {
+  const caller = { type: "phone" as const, value: phone || "anonymous" };
+  const out = await ivrAnswer(c.env, ws, settings, caller, evidence, "fallback");
+  return c.json(out.map, 200, disclosureHeaders(out.disclosure));
+}
+
+const AssertionParam = z.string().max(ASSERTION_MAX_CHARS);
+
 /** Amazon Connect's Lambda event, as the forwarding Lambda in docs/ivr.md passes it on. */
-const ConnectEvent = z.object({
+export const ConnectEvent = z.object({
   Name: z.string().optional(),
   Details: z.object({
     ContactData: z.object({
@@ -40,65 +60,57 @@ const ConnectEvent = z.object({
   }),
 });
 
+/**
+ * Connect passes no inbound STIR/SHAKEN attestation, so none is read from the event, whatever
+ * its Parameters say. A flow that authenticated the caller passes the assertion it got from
+ * Baton as the Lambda parameter `batonAssertion`.
+ */
 ivrHooks.post("/connect", auth, async (c) => {
-  const { ws, settings } = await settingsFor(c);
+  const target = await settingsFor(c);
   const event = await jsonBody(c, ConnectEvent);
   const endpoint = event.Details.ContactData.CustomerEndpoint;
   const phone =
     endpoint && (endpoint.Type ?? "TELEPHONE_NUMBER") === "TELEPHONE_NUMBER"
       ? endpoint.Address
       : "";
-  return c.json(
-    await ivrAnswer(c.env, ws, settings, { type: "phone", value: phone || "anonymous" }, undefined),
-  );
+  const assertion = event.Details.Parameters?.batonAssertion;
+  return answer(c, target, phone, { assertion: assertion === "" ? undefined : assertion });
 });
 
-/** Genesys Cloud data action: the request template sends {"phone": "${input.phone}"}. */
-const GenesysInput = z.strictObject({
+/**
+ * Genesys Cloud data action: the request template sends {"phone": "${input.phone}"}, plus
+ * whatever attestation the flow has and the assertion of an authenticated caller.
+ */
+export const GenesysInput = z.strictObject({
   phone: z.string().max(120),
   attestation: z.enum(["A", "B", "C", "none"]).optional(),
+  assertion: AssertionParam.optional(),
 });
 
 ivrHooks.post("/genesys", auth, async (c) => {
-  const { ws, settings } = await settingsFor(c);
+  const target = await settingsFor(c);
   const input = await jsonBody(c, GenesysInput);
-  return c.json(
-    await ivrAnswer(
-      c.env,
-      ws,
-      settings,
-      { type: "phone", value: input.phone || "anonymous" },
-      input.attestation,
-    ),
-  );
+  return answer(c, target, input.phone, {
+    attestation: input.attestation,
+    assertion: input.assertion || undefined,
+  });
 });
 
 /**
  * Twilio Studio's HTTP Request widget: `?phone={{trigger.call.From}}` and, for calls,
- * `&stirVerstat={{trigger.call.StirVerstat}}`. Full attestation is TN-Validation-Passed-A.
+ * `&stirVerstat={{trigger.call.StirVerstat}}`. Full attestation is TN-Validation-Passed-A;
+ * an empty value (Studio's rendering of a missing parameter) is no attestation. `assertion`
+ * carries a caller assertion after the flow authenticated the caller.
  */
-const StudioQuery = z.strictObject({
+export const StudioQuery = z.strictObject({
   phone: z.string().max(120),
   stirVerstat: z.string().max(80).optional(),
+  assertion: AssertionParam.optional(),
 });
 
 ivrHooks.get("/studio", auth, async (c) => {
-  const { ws, settings } = await settingsFor(c);
+  const target = await settingsFor(c);
   const q = query(c, StudioQuery);
-  const attestation = q.stirVerstat === undefined ? undefined : stirToAttestation(q.stirVerstat);
-  return c.json(
-    await ivrAnswer(
-      c.env,
-      ws,
-      settings,
-      { type: "phone", value: q.phone || "anonymous" },
-      attestation,
-    ),
-  );
+  const attestation = q.stirVerstat ? stirToAttestation(q.stirVerstat) : undefined;
+  return answer(c, target, q.phone, { attestation, assertion: q.assertion || undefined });
 });
-
-/** Maps Twilio's StirVerstat to an attestation level (anything but a passed A is below full). */
-export function stirToAttestation(v: string): "A" | "B" | "C" | "none" {
-  const m = /^TN-Validation-Passed-([ABC])$/.exec(v);
-  return m?.[1] === "A" || m?.[1] === "B" || m?.[1] === "C" ? m[1] : "none";
-}

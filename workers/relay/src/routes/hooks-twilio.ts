@@ -20,15 +20,19 @@ import {
   LIMITS,
   TwilioVoiceSettings,
   isSupportedRegion,
+  type Disclosure,
   type WorkspaceSettings,
 } from "@baton/core";
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
 import { unwrap } from "../http/errors";
 import { fail } from "../http/problem";
+import { bodyBytes } from "../http/validate";
 import { ingestEvent, type IngestResult } from "../relay";
 import { workspaceSettings } from "../settings";
 import { WorkspaceIdPattern } from "./admin";
+import { disclosureHeaders } from "../context/disclosure";
+import { greetingMayReveal, voiceDisclosure, withDisclosure } from "../context/voice";
 
 /**
  * Twilio webhooks: POST /hooks/:workspace/twilio/{sms,status,voice,voice-status}.
@@ -74,15 +78,8 @@ async function twilioConfig(c: Context<AppEnv>): Promise<{
   return { ws, settings, cfg };
 }
 
-async function readBody(c: Context<AppEnv>): Promise<Uint8Array> {
-  const max = LIMITS.bodyBytes;
-  const tooLarge = () =>
-    fail(413, "payload_too_large", "The body is too large", `at most ${max} bytes`, { max });
-  if (Number(c.req.header("content-length") ?? "0") > max) tooLarge();
-  const body = new Uint8Array(await c.req.arrayBuffer());
-  if (body.byteLength > max) tooLarge();
-  return body;
-}
+/** At most LIMITS.bodyBytes (413), streamed; a body that cannot be read is a 400. */
+const readBody = (c: Context<AppEnv>): Promise<Uint8Array> => bodyBytes(c, LIMITS.bodyBytes);
 
 function utf8(body: Uint8Array): string {
   try {
@@ -132,6 +129,14 @@ async function verified(c: Context<AppEnv>, settings: WorkspaceSettings, cfg: Tw
     }
     params = new URLSearchParams(utf8(body));
     valid = await verifyTwilioSignature(cfg.authToken, signature, url, params);
+    // Twilio has been reported to add StirVerstat after computing the signature, so a
+    // signature over the other parameters is accepted too. The attestation can then earn no
+    // more than the neutral prompt tier (docs/ivr.md); every other parameter stays signed.
+    if (!valid && params.has("StirVerstat")) {
+      const signed = new URLSearchParams(params);
+      signed.delete("StirVerstat");
+      valid = await verifyTwilioSignature(cfg.authToken, signature, url, signed);
+    }
   }
   if (!valid) fail(403, "invalid_signature", "The Twilio signature does not match");
   return params;
@@ -168,15 +173,26 @@ function twiml(c: Context<AppEnv>, xml: string): Response {
   return c.body(xml, 200, { "content-type": "text/xml; charset=utf-8" });
 }
 
-/** The whole flow; `pick` chooses the parser once the verified parameters are known. */
+/** What `prepare` may use to amend the parsed event before it is stored. */
+type Prepare = (
+  parsed: TwilioEvent,
+  at: { ws: string; settings: WorkspaceSettings; form: URLSearchParams },
+) => Promise<TwilioEvent>;
+
+/**
+ * The whole flow; `pick` chooses the parser once the verified parameters are known, and
+ * `prepare` (voice) amends the event before the write.
+ */
 async function handle(
   c: Context<AppEnv>,
   pick: (form: URLSearchParams) => Parser,
   reply: Reply,
+  prepare?: Prepare,
 ): Promise<Response> {
   const { ws, settings, cfg } = await twilioConfig(c);
   const form = await verified(c, settings, cfg);
-  const twilioEvent = parsed(pick(form), form, settings);
+  const first = parsed(pick(form), form, settings);
+  const twilioEvent = prepare ? await prepare(first, { ws, settings, form }) : first;
   const key = twilioEvent.event.idempotencyKey ?? `twilio:${twilioEvent.sid}`;
   // Fingerprint the provider id alone: a redelivery of one message is the same event even
   // if Twilio adds or reorders parameters, so it replays instead of failing as "reused".
@@ -213,20 +229,34 @@ twilio.post("/status", (c) =>
   ),
 );
 
-/** "A call comes in": record the call, greet, and route to the journey's owner. */
-twilio.post("/voice", (c) =>
-  handle(
+/**
+ * "A call comes in": record the call with its disclosure tier, greet, and route to the
+ * journey's owner. The greeting names the owner or the reason only at a tier that allows
+ * them (an `assertion` query parameter, from a flow that authenticated the caller, reaches
+ * the personal tier); routing always uses the journey.
+ */
+twilio.post("/voice", (c) => {
+  let disclosure: Disclosure = { tier: "routing", reason: "attestation_absent" };
+  return handle(
     c,
     () => parseTwilioCall,
-    (cfg, p, result) =>
-      voiceTwiml({
-        settings: cfg.voice ?? DEFAULT_VOICE,
+    (cfg, p, result) => {
+      for (const [k, v] of Object.entries(disclosureHeaders(disclosure))) c.header(k, v);
+      const voice = cfg.voice ?? DEFAULT_VOICE;
+      return voiceTwiml({
+        settings: voice,
         context: result.context,
         callSid: p.sid,
-        callerVerified: p.callerVerified,
-      }),
-  ),
-);
+        callerVerified: disclosure.tier === "personal",
+        reveal: greetingMayReveal(voice.greeting, disclosure),
+      });
+    },
+    async (p, at) => {
+      disclosure = await voiceDisclosure(c.env, at, p, c.req.query("assertion"));
+      return withDisclosure(p, disclosure);
+    },
+  );
+});
 
 /** Call status callbacks (the number's "Call status changes" URL). */
 twilio.post("/voice-status", (c) => handle(c, () => parseTwilioCallStatus, ack));

@@ -1,0 +1,144 @@
+/**
+ * Caller assertions: a short-lived, signed statement that an IVR flow or a bot authenticated
+ * the caller of one identifier (a PIN, a one-time code or a logged-in session). It is the only
+ * thing that reaches the `personal` disclosure tier at call start (docs/ivr.md). A flow gets
+ * one from `POST /v1/context/assertions` with a `caller:assert` key and passes it back on the
+ * lookup; nothing the caller controls (caller ID, a query parameter) can stand in for it.
+ *
+ * Format: `bca1.<payload>.<signature>`, base64url. The payload is the JSON
+ * `{ ws, id, m, exp }` (workspace, normalized identifier key, method, expiry in Unix seconds);
+ * the signature is HMAC-SHA256 over `bca1.<payload>` with a key derived from ADMIN_SECRET,
+ * like chat session tokens, so no further secret must be provisioned. Verifying is pure CPU
+ * (the key is imported once per isolate): no object call on the lookup path.
+ */
+export const ASSERTION_METHODS = ["pin", "otp", "session"] as const;
+export type AssertionMethod = (typeof ASSERTION_METHODS)[number];
+
+export interface CallerAssertion {
+  ws: string;
+  /** The normalized identifier key, e.g. `phone:+14155550100`. */
+  id: string;
+  m: AssertionMethod;
+  /** Unix seconds. */
+  exp: number;
+}
+
+/** Why an assertion was refused; hooks report it as `tierReason: assertion_<why>`. */
+export type AssertionFailure =
+  "malformed" | "tampered" | "expired" | "other_workspace" | "other_caller" | "disabled";
+
+export type AssertionCheck =
+  { ok: true; method: AssertionMethod } | { ok: false; why: AssertionFailure };
+
+/** Lifetime bounds: long enough for a second lookup in the same call, short enough to expire with it. */
+export const ASSERTION_TTL = { min: 30, max: 900, default: 300 } as const;
+/** Longest token accepted; a real one is about 200 characters. */
+export const ASSERTION_MAX_CHARS = 1024;
+
+const PREFIX = "bca1";
+const enc = new TextEncoder();
+const b64url = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+const fromB64url = (s: string): Uint8Array =>
+  Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+
+/** One derived key per secret per isolate: importing costs more than verifying. */
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function key(adminSecret: string): Promise<CryptoKey> {
+  let k = keys.get(adminSecret);
+  if (!k) {
+    k = (async () => {
+      const root = await crypto.subtle.importKey(
+        "raw",
+        enc.encode(adminSecret),
+        { name: "HMAC", hash: "SHA-256" },
+        false,
+        ["sign"],
+      );
+      const derived = new Uint8Array(
+        await crypto.subtle.sign("HMAC", root, enc.encode("baton caller assertion v1")),
+      );
+      return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, [
+        "sign",
+        "verify",
+      ]);
+    })();
+    // A rotated secret leaves the old entry behind; two entries are plenty.
+    if (keys.size >= 2) keys.clear();
+    keys.set(adminSecret, k);
+  }
+  return k;
+}
+
+/** Signs an assertion that expires `ttlSeconds` after `now`. */
+export async function signAssertion(
+  adminSecret: string,
+  claims: Omit<CallerAssertion, "exp">,
+  ttlSeconds: number,
+  now = Date.now(),
+): Promise<string> {
+  const body: CallerAssertion = { ...claims, exp: Math.floor(now / 1000) + ttlSeconds };
+  const signed = `${PREFIX}.${b64url(enc.encode(JSON.stringify(body)))}`;
+  const sig = new Uint8Array(
+    await crypto.subtle.sign("HMAC", await key(adminSecret), enc.encode(signed)),
+  );
+  return `${signed}.${b64url(sig)}`;
+}
+
+function claimsOf(json: string): CallerAssertion | null {
+  const v: unknown = JSON.parse(json);
+  if (v === null || typeof v !== "object") return null;
+  const c = v as Record<string, unknown>;
+  const m = ASSERTION_METHODS.find((x) => x === c.m);
+  if (typeof c.ws !== "string" || typeof c.id !== "string" || typeof c.exp !== "number" || !m)
+    return null;
+  return { ws: c.ws, id: c.id, m, exp: c.exp };
+}
+
+/**
+ * Checks `token` for workspace `ws` and the caller's normalized identifier key `callerKey`.
+ * Order matters: a forged token is `tampered` whatever it claims; only a genuine one is
+ * judged on its expiry, workspace and identifier.
+ */
+export async function verifyAssertion(
+  adminSecret: string | undefined,
+  token: string,
+  ws: string,
+  callerKey: string,
+  now = Date.now(),
+): Promise<AssertionCheck> {
+  if (!adminSecret) return { ok: false, why: "disabled" };
+  const parts = token.split(".");
+  const [prefix, payload, sig] = parts;
+  if (
+    parts.length !== 3 ||
+    prefix !== PREFIX ||
+    !payload ||
+    !sig ||
+    token.length > ASSERTION_MAX_CHARS
+  )
+    return { ok: false, why: "malformed" };
+  let claims: CallerAssertion | null;
+  try {
+    const valid = await crypto.subtle.verify(
+      "HMAC",
+      await key(adminSecret),
+      fromB64url(sig),
+      enc.encode(`${prefix}.${payload}`),
+    );
+    if (!valid) return { ok: false, why: "tampered" };
+    claims = claimsOf(new TextDecoder().decode(fromB64url(payload)));
+  } catch {
+    // Not base64url, or not JSON: nothing Baton signed.
+    return { ok: false, why: "malformed" };
+  }
+  if (!claims) return { ok: false, why: "malformed" };
+  if (claims.exp * 1000 <= now) return { ok: false, why: "expired" };
+  if (claims.ws !== ws) return { ok: false, why: "other_workspace" };
+  if (claims.id !== callerKey) return { ok: false, why: "other_caller" };
+  return { ok: true, method: claims.m };
+}
