@@ -11,6 +11,8 @@ export default defineConfig(async () => ({
           ADMIN_SECRET: "test-admin-secret",
           // Short key cache so the revocation test can observe the bound without long sleeps.
           KEY_CACHE_TTL_SECONDS: "1",
+          // Workspaces named fault-… consult the test fault plan (src/faults.ts); never in wrangler.toml.
+          FAULT_INJECTION: "fault-",
         },
       },
     }),

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../workers/relay/src/index";
 import {
@@ -13,7 +13,28 @@ import {
   mailgunSign,
   postmarkPayload,
 } from "./email-helpers";
+import { arm, faultWorkspace } from "./fault-injection-helpers";
 import { api, expectProblem, workspace } from "./helpers";
+import type { IdentityObject } from "../workers/relay/src/objects/identity";
+
+/** The 16 objects that hold a workspace's Mailgun token records, with their rows. */
+async function tokenShards(ws: string) {
+  return Promise.all(
+    Array.from({ length: 16 }, async (_, i) => {
+      const stub = env.IDENTITY.get(
+        env.IDENTITY.idFromName(`${ws}/mailgun-tokens:${i.toString(16)}`),
+      );
+      const rows = await runInDurableObject(stub, (_o: IdentityObject, state) =>
+        state.storage.sql
+          .exec<{ token: string; expires_at: number }>(
+            "SELECT token, expires_at FROM token ORDER BY token",
+          )
+          .toArray(),
+      );
+      return { stub, rows };
+    }),
+  );
+}
 
 const json = (p: unknown) => JSON.stringify(p);
 
@@ -134,21 +155,72 @@ describe("Mailgun routes", () => {
     expect(event).toMatchObject({ text: "Router still down.", actor: { name: "Bob Stone" } });
   });
 
-  it("a bad signature is 403, a replayed token 406, a stale timestamp 403; none stored", async () => {
-    const { ws } = await emailWorkspace();
+  it("a bad signature is 403, a token on another message 406, a stale timestamp 403; none stored", async () => {
+    const { ws, key } = await emailWorkspace();
     const bad = await mailgunForm({ signature: "0".repeat(64) });
     expectProblem(await hook(`/hooks/${ws}/mailgun`, bad, type), 403, "invalid_signature");
-    const stale = await mailgunForm({ timestamp: Math.floor(Date.now() / 1000) - 600 });
+    const stale = await mailgunForm({ timestamp: Math.floor(Date.now() / 1000) - 9 * 3600 - 60 });
     expectProblem(await hook(`/hooks/${ws}/mailgun`, stale, type), 403, "stale_timestamp");
     const once = await mailgunForm({ token: "t".repeat(50) });
-    expect((await hook(`/hooks/${ws}/mailgun`, once, type)).status).toBe(200);
-    expectProblem(await hook(`/hooks/${ws}/mailgun`, once, type), 406, "replayed_token");
+    const first = await hook(`/hooks/${ws}/mailgun`, once, type);
+    expect(first.status).toBe(200);
+    // The same delivery again (a Mailgun retry after a lost answer, or a replay) gets the
+    // answer it was given and stores nothing.
+    const again = await hook(`/hooks/${ws}/mailgun`, once, type);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ ...first.body, replayed: true });
     // The same token on another message (an attacker reusing a captured signature) is refused.
     const replay = await mailgunForm({ token: "t".repeat(50), messageId: "<other@x.example>" });
     expectProblem(await hook(`/hooks/${ws}/mailgun`, replay, type), 406, "replayed_token");
     const unsigned = await mailgunForm();
     unsigned.delete("signature");
     expectProblem(await hook(`/hooks/${ws}/mailgun`, unsigned, type), 401, "missing_signature");
+    expect(await eventsOf(key, first.body.journeyId)).toHaveLength(1);
+  });
+
+  it("a Mailgun retry with the same token after a failed store is accepted and stored once", async () => {
+    const { ws, key } = await faultWorkspace();
+    const once = (await mailgunForm({ token: "r".repeat(50) })).toString();
+    await arm(ws, "journey.store", "store");
+    expectProblem(await hook(`/hooks/${ws}/mailgun`, once, type), 503, "temporarily_unavailable");
+    const retry = await hook(`/hooks/${ws}/mailgun`, once, type);
+    expect(retry.status).toBe(200);
+    expect(retry.body.replayed).toBe(false);
+    const replay = await hook(`/hooks/${ws}/mailgun`, once, type);
+    expect(replay.body).toEqual({ ...retry.body, replayed: true });
+    expect(await eventsOf(key, retry.body.journeyId)).toHaveLength(1);
+  });
+
+  it("token records expire after the signature window: deleted on access and by the alarm", async () => {
+    const { ws } = await emailWorkspace();
+    const timestamp = Math.floor(Date.now() / 1000);
+    const token = "e".repeat(50);
+    const ok = await hook(`/hooks/${ws}/mailgun`, await mailgunForm({ token, timestamp }), type);
+    expect(ok.status).toBe(200);
+    const shards = await tokenShards(ws);
+    const rows = shards.flatMap((s) => s.rows);
+    // One row, in one of the 16 shard objects, expiring when the signature's 9 h window (plus a
+    // minute of margin) has passed.
+    expect(rows).toEqual([{ token, expires_at: (timestamp + 9 * 3600 + 60) * 1000 }]);
+    const holder = shards.find((s) => s.rows.length > 0);
+    if (!holder) throw new Error("no shard holds the token");
+    // Stand in for time passing: the row expired a moment ago.
+    await runInDurableObject(holder.stub, (_o, state) => {
+      state.storage.sql.exec("UPDATE token SET expires_at = ?", Date.now() - 1);
+    });
+    expect(await runDurableObjectAlarm(holder.stub)).toBe(true);
+    expect((await tokenShards(ws)).flatMap((s) => s.rows)).toEqual([]);
+    // On access too: a bind in the same shard deletes expired rows first.
+    await runInDurableObject(holder.stub, async (o: IdentityObject, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO token (token, workspace, binding, answer, expires_at) VALUES ('old', ?, 'x', NULL, ?)",
+        ws,
+        Date.now() - 1,
+      );
+      await o.bindToken(ws, "new", "y", Date.now() + 60_000);
+    });
+    const left = (await tokenShards(ws)).flatMap((s) => s.rows.map((r) => r.token));
+    expect(left).toEqual(["new"]);
   });
 
   it("accepts multipart POSTs (messages with attachments), keeping attachment metadata only", async () => {

@@ -1,6 +1,7 @@
-import { runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { verifyWebhook } from "@baton/core";
 import { describe, expect, it } from "vitest";
+import type { JourneyObject } from "../workers/relay/src/objects/journey";
 import type { WebhooksObject } from "../workers/relay/src/objects/webhooks";
 import { acceptsType, eventTypeProblem } from "../workers/relay/src/objects/webhooks-filter";
 import { RETRY_SCHEDULE_MS, MAX_ATTEMPTS } from "../workers/relay/src/objects/webhooks-schema";
@@ -794,6 +795,38 @@ describe("outbound webhooks: from the journey", () => {
         event: { type: "message", text: "where is my refund?", channel: "sms" },
       },
     });
+  });
+});
+
+describe("outbound webhooks: from the first subscription on", () => {
+  it("an event written right after a workspace's first subscription is delivered", async () => {
+    const { ws, key } = await workspace(["events:write", "webhooks:manage"]);
+    const before = await api("POST", "/v1/events", smsFrom("+14155550188", "before"), key);
+    expect(before.status).toBe(201);
+    const journeyId = before.body.journeyId as string;
+    const journey = env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${journeyId}`));
+    const pending = () => runInDurableObject(journey, (o: JourneyObject) => o.hooks().pending);
+    expect(await pending()).toBe(1);
+    // The hand-off finds no subscription: that answer, given after the event was written,
+    // drops the row (nobody subscribed when it was accepted). It is not remembered.
+    await flushJourney(ws, journeyId);
+    expect(await pending()).toBe(0);
+
+    const r = receiver();
+    const sub = await subscribe(key, r.url);
+    await r.set({ secrets: [sub.secret] });
+    const after = await api(
+      "POST",
+      "/v1/events",
+      { ...smsFrom("+14155550188", "after"), identifiers: undefined, journeyId },
+      key,
+    );
+    expect(after.status).toBe(201);
+    expect(await pending()).toBe(1);
+    await flushJourney(ws, journeyId);
+    const list = await delivered(ws, r, 1);
+    expect(list.map((q) => q.headers["webhook-id"])).toEqual([after.body.event.id]);
+    expect(list[0] && payloadOf(list[0]).data.event.text).toBe("after");
   });
 });
 

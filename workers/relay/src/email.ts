@@ -9,25 +9,54 @@ import {
 import { EventInput } from "@baton/core";
 import { unwrap } from "./http/errors";
 import { ProblemError } from "./http/problem";
-import { check, sha256Hex } from "./http/validate";
+import { check, sha256Hex, stableStringify } from "./http/validate";
+import type { Idempotency } from "./objects/journey-types";
 import { ingestEvent, type IngestResult } from "./relay";
 import { workspaceSettings } from "./settings";
 
+/** An email turned into its event, ready to ingest. */
+export interface PreparedEmail {
+  event: EventInput;
+  idempotency: Idempotency;
+  /**
+   * A digest of the event (without `occurredAt`, which depends on the clock): the same
+   * message, however often delivered, has the same one. Mailgun tokens are bound to it.
+   */
+  digest: string;
+}
+
 /**
- * Ingests one canonical email into a workspace: the same path for all four ways in.
- * The idempotency key is the Message-ID (or a stable fallback), and its fingerprint is the key
- * itself: the same message delivered twice, even through two providers that render it a little
- * differently, is one event, never a 422 for a "reused key".
+ * Builds the event for one canonical email. The idempotency key is the Message-ID (or a
+ * stable fallback), and its fingerprint is the key itself: the same message delivered twice,
+ * even through two providers that render it a little differently, is one event, never a 422
+ * for a "reused key".
  */
+export async function prepareEmail(email: CanonicalEmail): Promise<PreparedEmail> {
+  const { input, idempotencyKey } = await emailToEvent(email);
+  const event = check(EventInput, input);
+  const idempotency = { key: idempotencyKey, fingerprint: await sha256Hex(idempotencyKey) };
+  const digest = await sha256Hex(
+    stableStringify({ ...event, occurredAt: undefined, idempotencyKey }),
+  );
+  return { event, idempotency, digest };
+}
+
+/** Ingests a prepared email into a workspace: the same path for all four ways in. */
+export async function ingestPrepared(
+  env: Env,
+  workspace: string,
+  email: PreparedEmail,
+): Promise<IngestResult> {
+  return unwrap(await ingestEvent(env, workspace, email.event, email.idempotency));
+}
+
+/** Ingests one canonical email into a workspace. */
 export async function ingestEmail(
   env: Env,
   workspace: string,
   email: CanonicalEmail,
 ): Promise<IngestResult> {
-  const { input, idempotencyKey } = await emailToEvent(email);
-  const event = check(EventInput, input);
-  const idempotency = { key: idempotencyKey, fingerprint: await sha256Hex(idempotencyKey) };
-  return unwrap(await ingestEvent(env, workspace, event, idempotency));
+  return ingestPrepared(env, workspace, await prepareEmail(email));
 }
 
 /** A 4xx other than a conflict or a rate limit will fail the same way on every retry. */

@@ -164,6 +164,7 @@ async function resolveAndAppend(
         identifiers: match.linked,
         reopenWindowMs,
         forceNew: input.forceNew,
+        requestKey: idempotency?.key,
       }),
     );
     if (pick.kind === "redirect") {

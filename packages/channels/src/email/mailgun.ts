@@ -4,8 +4,16 @@ import { hmacSha256Hex, sha256Hex, timingSafeEqual } from "./crypto";
 import { htmlToText } from "./html";
 import type { AttachmentMeta, CanonicalEmail, EmailResult } from "./types";
 
-/** Mailgun signs `timestamp + token`; a request older or newer than this is refused. */
-export const MAILGUN_REPLAY_WINDOW_SECONDS = 300;
+/**
+ * Mailgun signs only `timestamp + token`, and does not document whether a retry is signed again.
+ * It retries for about 8 hours (5, 10, 15 min, 1, 2, 4 h), so a signature up to 9 hours old is
+ * accepted: a retry carrying the first attempt's signature must not be refused. A replay inside
+ * that window stores nothing, because each token is bound to its one message and settled with
+ * the stored event (routes/hooks-email.ts). A timestamp ahead of our clock is clock skew only.
+ */
+export const MAILGUN_REPLAY_WINDOW_SECONDS = 9 * 3600;
+/** How far ahead of our clock a signed timestamp may be. */
+export const MAILGUN_MAX_AHEAD_SECONDS = 300;
 
 export type MailgunAuthError =
   | { code: "missing_signature" }
@@ -14,7 +22,8 @@ export type MailgunAuthError =
 
 /**
  * Verifies a Mailgun webhook signature: hex HMAC-SHA256 of `timestamp + token` under the
- * domain's HTTP webhook signing key, and a timestamp within ±5 minutes of `nowSeconds`.
+ * domain's HTTP webhook signing key, and a timestamp at most 9 hours before `nowSeconds` and 5
+ * minutes after it.
  * The token must then be claimed once (see routes/hooks-email.ts), which this pure check cannot do.
  */
 export async function verifyMailgun(
@@ -33,7 +42,7 @@ export async function verifyMailgun(
     return err({ code: "invalid_signature" });
   }
   const skew = nowSeconds - Number(timestamp);
-  if (Math.abs(skew) > MAILGUN_REPLAY_WINDOW_SECONDS) {
+  if (skew > MAILGUN_REPLAY_WINDOW_SECONDS || -skew > MAILGUN_MAX_AHEAD_SECONDS) {
     return err({ code: "stale_timestamp", skewSeconds: skew });
   }
   return ok({ token, timestamp: Number(timestamp) });

@@ -29,8 +29,51 @@ export function check<S extends z.ZodType>(schema: S, value: unknown, where = "b
 }
 
 /**
+ * The request body, at most `maxBytes` (413 beyond), read as a stream so that neither a
+ * lying Content-Length nor a body without one makes the Worker buffer more than the bound.
+ * A body that cannot be read to its end is a 400 `unreadable_body`, never an outage: the
+ * runtime fails the read ("Network connection lost") when the client sends fewer bytes than
+ * its Content-Length and stops, and a retry of the same bytes would fail the same way.
+ */
+export async function bodyBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > maxBytes) tooLarge(maxBytes);
+  const stream = c.req.raw.body;
+  if (!stream) return new Uint8Array();
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      return fail(
+        400,
+        "unreadable_body",
+        "The request body could not be read",
+        "it ended before its declared Content-Length, or the connection failed; nothing was stored",
+      );
+    }
+    if (chunk.done) break;
+    size += chunk.value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel("too large").catch(() => undefined);
+      tooLarge(maxBytes);
+    }
+    chunks.push(chunk.value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const part of chunks) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}
+
+/**
  * Reads a JSON body: checks the media type and the size bound, parses, then validates.
- * Bodies are read as text once, so a lying Content-Length cannot smuggle a larger body.
  */
 export async function jsonBody<S extends z.ZodType>(
   c: Context,
@@ -41,10 +84,7 @@ export async function jsonBody<S extends z.ZodType>(
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
     fail(415, "unsupported_media_type", "Send JSON", "Content-Type must be application/json");
   }
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > maxBytes) tooLarge(maxBytes);
-  const buf = await c.req.arrayBuffer();
-  if (buf.byteLength > maxBytes) tooLarge(maxBytes);
+  const buf = await bodyBytes(c, maxBytes);
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(buf));
@@ -74,7 +114,7 @@ export async function jsonBody<S extends z.ZodType>(
 export const MAX_JSON_DEPTH = 64;
 
 /** The top-level field under which `value` nests deeper than `max`, or null. Iterative. */
-function tooDeep(value: unknown, max: number): string | null {
+export function tooDeep(value: unknown, max: number): string | null {
   const stack: { v: unknown; depth: number; top: string }[] = [
     { v: value, depth: 0, top: "(body)" },
   ];

@@ -68,4 +68,6 @@ export const CUSTOMER_MIGRATIONS: readonly Migration[] = [
     `ALTER TABLE journeys ADD COLUMN brief TEXT`,
     `ALTER TABLE customer ADD COLUMN brief_version INTEGER NOT NULL DEFAULT 0`,
   ],
+  // v3: the idempotency key of the request that started a journey with `newJourney: true`.
+  [`ALTER TABLE journeys ADD COLUMN request_key TEXT`],
 ];

@@ -80,6 +80,11 @@ export interface ResolveRequest {
   identifiers: LinkedIdentifier[];
   reopenWindowMs: number;
   forceNew: boolean;
+  /**
+   * The request's idempotency key, with `forceNew`: a retry of the request that started a
+   * journey gets that journey again (where its key replays) instead of yet another one.
+   */
+  requestKey?: string | undefined;
 }
 
 /** What a merge moved out of the absorbed customer, so unmerge can move exactly that back. */

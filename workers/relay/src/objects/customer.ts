@@ -95,12 +95,28 @@ export class CustomerObject extends DurableObject<Env> {
         };
       }
     }
+    const key = req.forceNew ? (req.requestKey ?? null) : null;
+    const started = key
+      ? this.#sql
+          .exec<{ id: string }>("SELECT id FROM journeys WHERE request_key = ?", key)
+          .toArray()[0]
+      : undefined;
+    if (started) {
+      return {
+        kind: "journey",
+        journeyId: started.id,
+        rule: "new_journey",
+        alternatives: open.filter((c) => c.id !== started.id).map((c) => c.id),
+        created: false,
+      };
+    }
     const id = newId("jrn");
     this.#sql.exec(
-      "INSERT INTO journeys (id, status, seq, created_at, updated_at) VALUES (?, 'open', 0, ?, ?)",
+      "INSERT INTO journeys (id, status, seq, created_at, updated_at, request_key) VALUES (?, 'open', 0, ?, ?, ?)",
       id,
       now,
       now,
+      key,
     );
     return {
       kind: "journey",

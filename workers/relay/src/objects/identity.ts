@@ -1,5 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { newId, type Verification } from "@baton/core";
+import { consumeFault, faultsEnabled, type FaultMode } from "../faults";
+import {
+  TOKEN_MIGRATION,
+  bindToken,
+  pruneTokens,
+  settleToken,
+  type TokenState,
+} from "./identity-tokens";
 import { migrate, type Migration } from "./sql-migrations";
 
 export type { Verification };
@@ -50,6 +58,8 @@ const MIGRATIONS: readonly Migration[] = [
       updated_at TEXT NOT NULL
     )`,
   ],
+  // v5: single-use provider tokens (objects named `${workspace}/mailgun-tokens:<shard>`).
+  TOKEN_MIGRATION,
 ];
 
 /** The journey a thread reference belongs to. */
@@ -250,6 +260,39 @@ export class IdentityObject extends DurableObject<Env> {
     const row = this.#thread();
     if (!row) throw new Error("thread row missing after insert");
     return { journeyId: row.journey_id, customerId: row.customer_id };
+  }
+
+  /**
+   * Binds a Mailgun token to the message it came with (see identity-tokens.ts). Expired
+   * tokens are deleted first, and the alarm is armed for the earliest expiry.
+   */
+  async bindToken(
+    workspace: string,
+    token: string,
+    binding: string,
+    expiresAt: number,
+  ): Promise<TokenState> {
+    pruneTokens(this.#sql, Date.now());
+    const state = bindToken(this.#sql, workspace, token, binding, expiresAt);
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm > expiresAt) await this.ctx.storage.setAlarm(expiresAt);
+    return state;
+  }
+
+  /** Spends a bound token: its message is stored, and `answer` is what the request was told. */
+  settleToken(workspace: string, token: string, binding: string, answer: string): boolean {
+    return settleToken(this.#sql, workspace, token, binding, answer);
+  }
+
+  /** Only token objects arm an alarm: it deletes expired tokens and re-arms for the next. */
+  override async alarm(): Promise<void> {
+    const next = pruneTokens(this.#sql, Date.now());
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Test-only fault plan (src/faults.ts); null, touching nothing, unless enabled. */
+  takeFault(workspace: string, point: string): FaultMode | null {
+    return faultsEnabled(this.env, workspace) ? consumeFault(this.ctx.storage, point) : null;
   }
 
   #thread(): { workspace: string; journey_id: string; customer_id: string | null } | null {

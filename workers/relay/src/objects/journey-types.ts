@@ -57,6 +57,8 @@ export interface NewEvent {
   reason?: Reason | undefined;
   facts?: Facts | undefined;
   repeated?: boolean | undefined;
+  /** Replacements redaction made in `text` and `data` before the object (events.redactions). */
+  redactions?: number | undefined;
 }
 
 /** Idempotency: the caller's key and a fingerprint of the request it was first used with. */

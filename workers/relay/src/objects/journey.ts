@@ -6,7 +6,8 @@ import {
   ok,
   redactDeep,
   redactText,
-  compilePatterns,
+  compileRules,
+  type BuiltinRedaction,
   type RedactionPattern,
   type Actor,
   type EffortView,
@@ -31,6 +32,7 @@ import { forwardHooks, hooksStatus, writeHookRecord } from "./journey-hooks";
 import { dueTransitions, nextPromiseAt, planDueTransition } from "./journey-promises";
 import { brokenPromiseRaise, planRaise } from "./journey-exceptions";
 import { workspaceSettings } from "../settings";
+import { InjectedFault, faultsEnabled, takeFault } from "../faults";
 import { JOURNEY_MIGRATIONS } from "./journey-schema";
 import type {
   CommandRequest,
@@ -68,6 +70,8 @@ export interface WriteSpec {
   data: Record<string, unknown> | null;
   occurredAt: string | null;
   repeated?: boolean | undefined;
+  /** Replacements already made before the object (added to events.redactions). */
+  redactions?: number | undefined;
   /** Runs inside the transaction after the event row is written. */
   apply?: (seq: number, now: string, j: JourneyRecord) => Partial<OutboxRecord> | void;
   /** Sets the journey's last action (the last thing the company did). */
@@ -94,6 +98,11 @@ export class JourneyObject extends DurableObject<Env> {
 
   /** Appends an event from a channel or the generic API, starting the journey if asked to. */
   async ingest(req: IngestRequest): Promise<Result<WriteOutcome, JourneyError>> {
+    // Test-only (src/faults.ts), before anything is read: a `store` fault fails the write
+    // after its inserts, so SQLite rolls it back.
+    const fault = faultsEnabled(this.env, req.workspace)
+      ? await takeFault(this.env, req.workspace, "journey.store")
+      : null;
     const current = readJourney(this.#sql);
     if (current && (current.workspace !== req.workspace || current.id !== req.journeyId)) {
       return err({ code: "journey_not_found" });
@@ -109,7 +118,9 @@ export class JourneyObject extends DurableObject<Env> {
     if (factError) return err(factError);
     const outcome = this.ctx.storage.transactionSync(() => {
       if (!current) this.#init(req);
-      return this.#write(req.idempotency, planEvent(this.#sql, ev));
+      const written = this.#write(req.idempotency, planEvent(this.#sql, ev));
+      if (fault === "store") throw new InjectedFault("journey.store", fault);
+      return written;
     });
     await this.#afterWrite(current?.status ?? null, outcome.context.status, outcome.seq);
     return ok({ ...outcome, created: !current });
@@ -231,18 +242,13 @@ export class JourneyObject extends DurableObject<Env> {
     const now = Date.now();
     const promisesAt = nextPromiseAt(this.#sql);
     if (promisesAt !== null && promisesAt <= now) await this.#advancePromises();
-    if (queueHasRows(this.#sql, D1_QUEUE)) await flushOutbox(this.ctx.storage, this.env.DB);
+    if (queueHasRows(this.#sql, D1_QUEUE)) await flushOutbox(this.ctx.storage, this.env);
     const j = readJourney(this.#sql);
     if (j && queueHasRows(this.#sql, HOOK_QUEUE)) {
-      await forwardHooks(this.#sql, this.env, j.workspace, this.#ttlMs());
+      await forwardHooks(this.#sql, this.env, j.workspace);
     }
     await this.#pushCard();
     await this.#rearm();
-  }
-
-  /** How long "this workspace has no webhook subscribers" is trusted (as the settings cache). */
-  #ttlMs(): number {
-    return Number(this.env.KEY_CACHE_TTL_SECONDS) * 1000;
   }
 
   /**
@@ -371,7 +377,10 @@ export class JourneyObject extends DurableObject<Env> {
     const patterns = JSON.parse(
       request.headers.get("x-baton-redaction") ?? "[]",
     ) as RedactionPattern[];
-    const attachment: SocketAttachment = { visitorId, patterns };
+    const builtins = JSON.parse(
+      request.headers.get("x-baton-redaction-builtins") ?? "[]",
+    ) as BuiltinRedaction[];
+    const attachment: SocketAttachment = { visitorId, patterns, builtins };
     server.serializeAttachment(attachment);
     const recent = readEvents(this.#sql, Math.max(0, j.seq - 50), 50).map(customerFrame);
     server.send(JSON.stringify({ type: "hello", journeyId, seq: j.seq, events: recent }));
@@ -391,13 +400,21 @@ export class JourneyObject extends DurableObject<Env> {
       return;
     }
     const frame = parsed.frame;
+    // Test-only (src/faults.ts): `before` fails ahead of the write, `store` inside it (rolled
+    // back), `after` loses the ack. Taken before the journey is read for the write.
+    const faultWs = this.env.FAULT_INJECTION ? (readJourney(this.#sql)?.workspace ?? "") : "";
+    const fault = faultsEnabled(this.env, faultWs)
+      ? await takeFault(this.env, faultWs, "journey.message")
+      : null;
+    if (fault === "before") throw new InjectedFault("journey.message", fault);
     const j = readJourney(this.#sql);
     if (!j) {
       ws.close(1011, "journey missing");
       return;
     }
-    const { visitorId, patterns } = ws.deserializeAttachment() as SocketAttachment;
-    const text = redactText(frame.text, compilePatterns(patterns)).text;
+    const { visitorId, patterns, builtins } = ws.deserializeAttachment() as SocketAttachment;
+    const redacted = redactText(frame.text, compileRules({ patterns, builtins }));
+    const text = redacted.text;
     const idem = frame.clientId
       ? {
           key: `chat:${visitorId}:${frame.clientId}`,
@@ -421,11 +438,17 @@ export class JourneyObject extends DurableObject<Env> {
       direction: "inbound",
       actor: { kind: "customer" },
       text,
+      redactions: redacted.count,
     };
-    const outcome = this.ctx.storage.transactionSync(() =>
-      this.#write(idem, planEvent(this.#sql, event)),
-    );
-    ws.send(JSON.stringify({ type: "ack", clientId: frame.clientId ?? null, seq: outcome.seq }));
+    const outcome = this.ctx.storage.transactionSync(() => {
+      const written = this.#write(idem, planEvent(this.#sql, event));
+      if (fault === "store") throw new InjectedFault("journey.message", fault);
+      return written;
+    });
+    // An `after` fault loses the ack, as a connection dropping right after the commit would.
+    if (fault !== "after") {
+      ws.send(JSON.stringify({ type: "ack", clientId: frame.clientId ?? null, seq: outcome.seq }));
+    }
     await this.#afterWrite(j.status, outcome.context.status, outcome.seq);
   }
 
@@ -556,7 +579,7 @@ export class JourneyObject extends DurableObject<Env> {
       data.value ? JSON.stringify(data.value) : null,
       spec.occurredAt ?? now,
       now,
-      text.count + data.count,
+      text.count + data.count + (spec.redactions ?? 0),
     );
     const extra = spec.apply?.(seq, now, j) ?? {};
     this.#touch(j, spec, seq, now);

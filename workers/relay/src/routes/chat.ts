@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { AppEnv } from "../env";
 import { unwrap } from "../http/errors";
 import { fail } from "../http/problem";
-import { jsonBody } from "../http/validate";
+import { jsonBody, sha256Hex, stableStringify } from "../http/validate";
 import { verifyChatUser } from "../identity/chat-identity";
 import { signSession, verifySession } from "../chat/session-token";
 import { journeyStub } from "../identity/stubs";
@@ -26,7 +26,7 @@ chat.use(
 
 const id = z.string().trim().min(8).max(LIMITS.labelChars).regex(/^\S+$/, "no whitespace");
 
-const SessionInput = z.strictObject({
+export const SessionInput = z.strictObject({
   /** A random id the widget keeps per browser (at least 8 characters). */
   visitorId: id,
   userId: z.string().trim().min(1).max(LIMITS.labelChars).optional(),
@@ -39,6 +39,11 @@ const SessionInput = z.strictObject({
   email: z.string().trim().max(320).optional(),
   name: z.string().trim().min(1).max(LIMITS.labelChars).optional(),
   text: z.string().max(LIMITS.textChars).optional(),
+  /** The widget's id for this session start: a retry with the same id is stored once. */
+  clientId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
 });
 
 chat.post("/sessions", async (c) => {
@@ -78,7 +83,16 @@ chat.post("/sessions", async (c) => {
         type: input.text ? "message" : "custom",
         ...(input.text ? { text: input.text } : { data: { chat: "session_started" } }),
       },
-      undefined,
+      // A retried start (same visitor, clientId and body; the proof may have been refreshed)
+      // replays instead of storing twice.
+      input.clientId
+        ? {
+            key: `chat-session:${input.visitorId}:${input.clientId}`,
+            fingerprint: await sha256Hex(
+              stableStringify({ ...input, token: undefined, userHash: undefined }),
+            ),
+          }
+        : undefined,
       { source: user ? `chat:${user.method}` : "chat" },
     ),
   );
@@ -138,6 +152,7 @@ chat.get("/socket", async (c) => {
   headers.set("x-baton-visitor", session.visitorId);
   const settings = await workspaceSettings(c.env, session.ws);
   headers.set("x-baton-redaction", JSON.stringify(settings?.redaction.patterns ?? []));
+  headers.set("x-baton-redaction-builtins", JSON.stringify(settings?.redaction.builtins ?? []));
   return journeyStub(c.env, session.ws, session.journeyId).fetch(
     new Request(c.req.raw.url, { method: "GET", headers }),
   );

@@ -1,11 +1,11 @@
 import {
   EMAIL_MAX_BYTES,
+  MAILGUN_REPLAY_WINDOW_SECONDS,
   basicAuthMatches,
   fromMailgun,
   fromPostmark,
   fromSendGrid,
   multipartBoundary,
-  readLimited,
   splitMultipart,
   verifyMailgun,
   type AttachmentMeta,
@@ -15,11 +15,14 @@ import {
 } from "@baton/channels";
 import type { WorkspaceSettings } from "@baton/core";
 import { Hono, type Context } from "hono";
-import { ingestEmail } from "../email";
+import { ingestEmail, ingestPrepared, prepareEmail } from "../email";
 import type { AppEnv } from "../env";
 import { fail } from "../http/problem";
+import { bodyBytes, sha256Hex } from "../http/validate";
+import { identityStub } from "../identity/stubs";
 import type { IdentityObject } from "../objects/identity";
 import { rpc } from "../objects/rpc";
+import type { IngestResult } from "../relay";
 import { workspaceSettings } from "../settings";
 import { WorkspaceIdPattern } from "./admin";
 
@@ -49,17 +52,8 @@ async function provider<K extends keyof Providers>(
   return { workspace, config };
 }
 
-/** The body, at most EMAIL_MAX_BYTES, read as a stream so a lying Content-Length cannot help. */
-async function body(c: Ctx): Promise<Uint8Array> {
-  const tooLarge = () =>
-    fail(413, "payload_too_large", "The body is too large", `at most ${EMAIL_MAX_BYTES} bytes`, {
-      max: EMAIL_MAX_BYTES,
-    });
-  if (Number(c.req.header("content-length") ?? "0") > EMAIL_MAX_BYTES) tooLarge();
-  const stream = c.req.raw.body;
-  const bytes = stream ? await readLimited(stream, EMAIL_MAX_BYTES) : new Uint8Array();
-  return bytes ?? tooLarge();
-}
+/** The body, at most EMAIL_MAX_BYTES (413), read as a stream; an unreadable body is a 400. */
+const body = (c: Ctx): Promise<Uint8Array> => bodyBytes(c, EMAIL_MAX_BYTES);
 
 function multipart(c: Ctx, bytes: Uint8Array): FormPart[] {
   const boundary = multipartBoundary(c.req.header("content-type"));
@@ -89,17 +83,17 @@ function canonical(r: EmailResult<CanonicalEmail>): CanonicalEmail {
 }
 
 async function accept(c: Ctx, workspace: string, email: CanonicalEmail): Promise<Response> {
-  const out = await ingestEmail(c.env, workspace, email);
-  return c.json(
-    {
-      journeyId: out.journeyId,
-      customerId: out.customerId,
-      resolution: out.resolution,
-      event: { seq: out.seq, id: out.eventId },
-      replayed: out.replayed,
-    },
-    200,
-  );
+  return c.json(answerBody(await ingestEmail(c.env, workspace, email)), 200);
+}
+
+function answerBody(out: IngestResult) {
+  return {
+    journeyId: out.journeyId,
+    customerId: out.customerId,
+    resolution: out.resolution,
+    event: { seq: out.seq, id: out.eventId },
+    replayed: out.replayed,
+  };
 }
 
 emailHooks.post("/postmark", async (c) => {
@@ -144,18 +138,32 @@ function mailgunFields(
 }
 
 /**
- * Mailgun's tokens are single-use: the first request to claim one wins. The claim is stored
- * through the identity object under `${workspace}/mailgun-token:${token}`, with a marker unique
- * to this request; getting another marker back means the token was seen before.
+ * How long a token record outlives its signature's timestamp: past the replay window no
+ * request carrying the token verifies any more, plus a margin for clock skew between the
+ * Worker that checks the window and the object that expires the record.
  */
-async function claimMailgunToken(env: Env, workspace: string, token: string): Promise<boolean> {
-  const ref = `mailgun-token:${token}`;
-  const marker = `mailgun-token:${crypto.randomUUID()}`;
-  const stub = env.IDENTITY.get(env.IDENTITY.idFromName(`${workspace}/${ref}`));
-  const link = rpc<IdentityObject["claimThread"]>(
-    await stub.claimThread(workspace, ref, marker, null),
-  );
-  return link.journeyId === marker;
+const TOKEN_MARGIN_SECONDS = 60;
+/** Token records are spread over this many objects per workspace (by the token's hash). */
+const TOKEN_SHARDS = 16;
+
+/**
+ * Mailgun's tokens are single-use, and the signature covers only timestamp and token, so a
+ * token must never carry a second message. It is bound to its message's digest before the
+ * event is written and settled, with the answer given, only after the event is stored
+ * (objects/identity-tokens.ts). A retry of a delivery that failed goes through (the
+ * idempotency key stores it once); a replay of a settled delivery gets the same answer again
+ * and stores nothing; the token on another message is refused with 406.
+ */
+async function mailgunToken(env: Env, workspace: string, token: string, timestamp: number) {
+  const shard = (parseInt((await sha256Hex(token)).slice(0, 4), 16) % TOKEN_SHARDS).toString(16);
+  const stub = identityStub(env, workspace, `mailgun-tokens:${shard}`);
+  const expiresAt = (timestamp + MAILGUN_REPLAY_WINDOW_SECONDS + TOKEN_MARGIN_SECONDS) * 1000;
+  return {
+    bind: async (digest: string) =>
+      rpc<IdentityObject["bindToken"]>(await stub.bindToken(workspace, token, digest, expiresAt)),
+    settle: async (digest: string, answer: string) =>
+      rpc<IdentityObject["settleToken"]>(await stub.settleToken(workspace, token, digest, answer)),
+  };
 }
 
 emailHooks.post("/mailgun", async (c) => {
@@ -182,11 +190,26 @@ emailHooks.post("/mailgun", async (c) => {
         );
     }
   }
-  // 406 is the one status that makes Mailgun stop retrying: a replay will never succeed.
-  if (!(await claimMailgunToken(c.env, workspace, auth.value.token))) {
-    return fail(406, "replayed_token", "Token already used", "each Mailgun token is accepted once");
+  const email = await prepareEmail(canonical(await fromMailgun(fields, files)));
+  const token = await mailgunToken(c.env, workspace, auth.value.token, auth.value.timestamp);
+  const state = await token.bind(email.digest);
+  if (state.kind === "conflict") {
+    // 406 is the one status that makes Mailgun stop retrying: this will never succeed.
+    return fail(
+      406,
+      "replayed_token",
+      "Token already used",
+      "each Mailgun token carries one message",
+    );
   }
-  return accept(c, workspace, canonical(await fromMailgun(fields, files)));
+  if (state.kind === "settled") {
+    // The same delivery again (Mailgun retrying after a lost answer, or a replay): it is
+    // stored, so it gets the answer it was given, marked replayed, and nothing is written.
+    return c.json({ ...(JSON.parse(state.answer) as object), replayed: true }, 200);
+  }
+  const out = answerBody(await ingestPrepared(c.env, workspace, email));
+  await token.settle(email.digest, JSON.stringify(out));
+  return c.json(out, 200);
 });
 
 emailHooks.post("/sendgrid", async (c) => {
