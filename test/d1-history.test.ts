@@ -1,7 +1,8 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { flushToD1, type OutboxRecord } from "@baton/db";
 import { describe, expect, it } from "vitest";
 import { api, flushJourney, smsFrom, workspace } from "./helpers";
+import { journeyRecords, waitFor } from "./history-helpers";
 
 async function d1Count(table: string, ws: string): Promise<number> {
   const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE workspace_id = ?`)
@@ -15,10 +16,17 @@ function outbox(ws: string, journeyId: string) {
 }
 
 describe("D1 history", () => {
-  it("the outbox reaches D1 after the alarm and a second flush adds nothing", async () => {
+  it("the outbox reaches D1 through the queue after the alarm, and a second delivery adds nothing", async () => {
     const { ws, key } = await workspace();
     const first = await api("POST", "/v1/events", smsFrom("+14155550106", "charged twice"), key);
     const id = first.body.journeyId as string;
+    const stub = env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${id}`));
+    // Hold the hand-off back (its alarm fires 100 ms after a write) to keep a copy of the records.
+    await runInDurableObject(stub, async (_o, state) => {
+      const later = Date.now() + 3_600_000;
+      state.storage.sql.exec("UPDATE outbox_state SET next_at = ?", later);
+      await state.storage.setAlarm(later);
+    });
     await api(
       "PUT",
       `/v1/journeys/${id}/owner`,
@@ -37,7 +45,6 @@ describe("D1 history", () => {
     );
     expect(await d1Count("events", ws)).toBe(0);
     // Keep a copy of what the alarm is about to send, to send it again afterwards.
-    const stub = env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${id}`));
     const records = await runInDurableObject(stub, (_o, state) =>
       state.storage.sql
         .exec<{ record: string }>("SELECT record FROM outbox ORDER BY id")
@@ -62,8 +69,13 @@ describe("D1 history", () => {
       pending_promises: 1,
     });
 
-    // A second flush of the same records (a double-fired alarm) adds nothing.
+    // A second delivery of the same records (queues and alarms deliver at least once), through
+    // the queue and straight to flushToD1, adds nothing.
+    await env.HISTORY.sendBatch(
+      records.map((r) => ({ body: JSON.stringify(r), contentType: "text" as const })),
+    );
     await flushToD1(env.DB, records);
+    await new Promise((r) => setTimeout(r, 1_000));
     expect(await d1Count("events", ws)).toBe(3);
     expect(await d1Count("promises", ws)).toBe(1);
     expect(await d1Count("owners", ws)).toBe(1);
@@ -125,7 +137,7 @@ describe("D1 history", () => {
     expect(row).toEqual({ status: "resolved", last_seq: 2 });
   });
 
-  it("D1 failing during a flush loses nothing and the next alarm delivers", async () => {
+  it("D1 failing loses nothing: the journey never sees it, the consumer retries, each event lands once", async () => {
     const { ws, key } = await workspace();
     const first = await api(
       "POST",
@@ -134,15 +146,13 @@ describe("D1 history", () => {
       key,
     );
     const id = first.body.journeyId as string;
+    const stub = env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${id}`));
     // Make D1 really fail: take the events table away for a moment.
     await env.DB.exec("ALTER TABLE events RENAME TO events_offline");
     try {
-      await flushJourney(ws, id);
-      const status = await outbox(ws, id);
-      expect(status.pending).toBe(1);
-      expect(status.failures).toBe(1);
-      expect(status.lastError).toMatch(/events/);
-      expect(status.nextAt).toBeGreaterThan(Date.now());
+      await runDurableObjectAlarm(stub);
+      // The hand-off to the queue worked: the journey's outbox is empty and healthy.
+      expect(await outbox(ws, id)).toMatchObject({ pending: 0, failures: 0, lastError: null });
       // Writes keep working while D1 is down.
       const more = await api(
         "POST",
@@ -157,14 +167,20 @@ describe("D1 history", () => {
         key,
       );
       expect(more.status).toBe(201);
-      await flushJourney(ws, id);
-      expect((await outbox(ws, id)).failures).toBe(2);
+      await runDurableObjectAlarm(stub);
+      expect((await outbox(ws, id)).pending).toBe(0);
+      // The consumer has had its batches (0.25 s batching) and written nothing: a D1 batch is
+      // all or nothing, and the journeys table is still there.
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await d1Count("journeys", ws)).toBe(0);
     } finally {
       await env.DB.exec("ALTER TABLE events_offline RENAME TO events");
     }
-    await flushJourney(ws, id);
-    const status = await outbox(ws, id);
-    expect(status).toMatchObject({ pending: 0, failures: 0, lastError: null });
+    // The consumer's retries (2 s, then 4 s) deliver both events, each once.
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && (await d1Count("events", ws)) < 2) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const rows = await env.DB.prepare(
       "SELECT seq, text FROM events WHERE workspace_id = ? ORDER BY seq",
     )
@@ -174,6 +190,7 @@ describe("D1 history", () => {
       { seq: 1, text: "my internet is down" },
       { seq: 2, text: "still down" },
     ]);
+    expect(await d1Count("journeys", ws)).toBe(1);
   });
 
   it("GET /v1/journeys searches D1 history by customer, status, owner and updatedSince", async () => {
@@ -218,20 +235,17 @@ describe("D1 history", () => {
 });
 
 describe("a record D1 keeps refusing", () => {
-  it("is isolated and set aside, so the records behind it still reach D1, and nothing is lost", async () => {
+  it("goes to the dead-letter queue and history_dead, the records around it still reach D1, and it can be replayed", async () => {
     const { ws, key } = await workspace();
     const first = await api("POST", "/v1/events", smsFrom("+14155550190", "first"), key);
     const id = first.body.journeyId as string;
     const stub = env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${id}`));
     // A record D1 can never accept (NOT NULL violation), queued ahead of the good ones.
+    const bad = journeyRecords(ws, id).base(999, "message");
+    (bad.event as unknown as Record<string, unknown>).type = null;
     await runInDurableObject(stub, (_o, state) => {
-      const sql = state.storage.sql;
-      const good = sql.exec<{ id: number; record: string }>("SELECT id, record FROM outbox").one();
-      const bad = JSON.parse(good.record) as OutboxRecord;
-      (bad.event as unknown as Record<string, unknown>).type = null;
-      bad.event.seq = 999;
-      sql.exec("UPDATE outbox SET id = 1000 + id");
-      sql.exec("INSERT INTO outbox (id, record) VALUES (1, ?)", JSON.stringify(bad));
+      state.storage.sql.exec("UPDATE outbox SET id = 1000 + id");
+      state.storage.sql.exec("INSERT INTO outbox (id, record) VALUES (1, ?)", JSON.stringify(bad));
     });
     await api(
       "POST",
@@ -245,15 +259,30 @@ describe("a record D1 keeps refusing", () => {
       },
       key,
     );
-    for (let i = 0; i < 12 && (await outbox(ws, id)).pending > 0; i++) await flushJourney(ws, id);
-    const status = await outbox(ws, id);
-    expect(status).toMatchObject({ pending: 0, dead: 1 });
+    // The journey hands all three to the queue at once: it never sees D1's refusal.
+    await flushJourney(ws, id);
+    expect(await outbox(ws, id)).toMatchObject({ pending: 0, dead: 0 });
     const rows = await env.DB.prepare("SELECT seq FROM events WHERE workspace_id = ? ORDER BY seq")
       .bind(ws)
       .all();
     expect(rows.results).toEqual([{ seq: 1 }, { seq: 2 }]);
-    // The set-aside record is still stored and can be replayed once the cause is fixed.
-    expect(await stub.replayOutbox()).toBe(1);
-    expect((await outbox(ws, id)).pending).toBe(1);
+    // After three attempts the consumer forwards the refused record to the dead-letter queue,
+    // whose consumer keeps it whole in history_dead.
+    const dead = await waitFor(() =>
+      env.DB.prepare("SELECT seq, record, error FROM history_dead WHERE workspace_id = ?")
+        .bind(ws)
+        .first<{ seq: number; record: string; error: string }>(),
+    );
+    expect(dead.seq).toBe(999);
+    expect(dead.error).toMatch(/NOT NULL/);
+    // Replay once the cause is fixed (here: the record itself) moves it back through the queue.
+    const fixed = JSON.parse(dead.record) as OutboxRecord;
+    fixed.event.type = "note";
+    await env.DB.prepare("UPDATE history_dead SET record = ? WHERE workspace_id = ?")
+      .bind(JSON.stringify(fixed), ws)
+      .run();
+    await env.HISTORY.send({ replayDead: true }, { contentType: "json" });
+    await waitFor(async () => ((await d1Count("events", ws)) === 3 ? true : null));
+    expect(await d1Count("history_dead", ws)).toBe(0);
   });
 });

@@ -68,10 +68,33 @@ export function smsFrom(phone: string, text: string, extra: Record<string, unkno
   };
 }
 
-/** Runs the journey object's alarm (the outbox flush) now. */
+/**
+ * Runs the journey object's alarm (the outbox hand-off to the history queue) now. When that
+ * emptied the outbox, also waits (at most 5 s) until the queue's consumer has written every
+ * event of the journey to D1, so D1 can be read right after, as before the queue.
+ */
 export async function flushJourney(ws: string, journeyId: string): Promise<boolean> {
-  const { runDurableObjectAlarm } = await import("cloudflare:test");
-  return runDurableObjectAlarm(env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${journeyId}`)));
+  const { runDurableObjectAlarm, runInDurableObject } = await import("cloudflare:test");
+  const stub = env.JOURNEY.get(env.JOURNEY.idFromName(`${ws}/${journeyId}`));
+  const ran = await runDurableObjectAlarm(stub);
+  const seq = await runInDurableObject(stub, (_o, state) => {
+    const sql = state.storage.sql;
+    const pending = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+    const j = sql.exec<{ seq: number }>("SELECT seq FROM journey").toArray()[0];
+    return pending === 0 && j ? j.seq : null;
+  });
+  const deadline = Date.now() + 5_000;
+  while (seq !== null && Date.now() < deadline) {
+    const row = await env.DB.prepare(
+      "SELECT count(*) AS n FROM events WHERE workspace_id = ? AND journey_id = ?",
+    )
+      .bind(ws, journeyId)
+      .first<{ n: number }>()
+      .catch(() => null); // a test may have taken the events table away
+    if ((row?.n ?? 0) >= seq) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return ran;
 }
 
 export function expectProblem(res: ApiResponse, status: number, code: string): void {

@@ -111,3 +111,26 @@ export const owners = sqliteTable(
     index("owners_owner").on(t.workspaceId, t.ownerId, t.since),
   ],
 );
+
+/**
+ * History records the queue consumer could not write (docs/architecture.md, "The outbox
+ * flush"): what reached the dead-letter queue and D1 still refused. Kept whole so they can be
+ * replayed once the cause is fixed. The workspace, journey and seq are copied out of the record
+ * when it parses, for finding them; a record that does not parse has none.
+ */
+export const historyDead = sqliteTable(
+  "history_dead",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** The queue message id: a message delivered twice is stored once. */
+    messageId: text("message_id").notNull().unique(),
+    workspaceId: text("workspace_id"),
+    journeyId: text("journey_id"),
+    seq: integer("seq"),
+    record: text("record").notNull(),
+    error: text("error").notNull(),
+    attempts: integer("attempts").notNull(),
+    deadAt: text("dead_at").notNull(),
+  },
+  (t) => [index("history_dead_journey").on(t.workspaceId, t.journeyId, t.seq)],
+);
