@@ -12,9 +12,11 @@ import { forgetSettings } from "../settings";
 
 export const WorkspaceIdPattern = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
-const WorkspaceInput = z.strictObject({ name: z.string().trim().min(1).max(LIMITS.labelChars) });
+export const WorkspaceInput = z.strictObject({
+  name: z.string().trim().min(1).max(LIMITS.labelChars),
+});
 
-const KeyInput = z
+export const KeyInput = z
   .strictObject({
     name: z.string().trim().min(1).max(LIMITS.labelChars),
     scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),

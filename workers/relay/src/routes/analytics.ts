@@ -57,7 +57,7 @@ const Days = z
   .transform(Number)
   .pipe(z.number().int().min(0).max(365));
 
-const EffortQuery = z.strictObject({
+export const EffortQuery = z.strictObject({
   from: Instant.optional(),
   to: Instant.optional(),
   groupBy: GroupBy.optional(),

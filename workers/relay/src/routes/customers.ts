@@ -96,7 +96,7 @@ async function linkOrMerge(
 
 customers.get("/:id", read, async (c) => c.json(await view(c, customerIdOf(c))));
 
-const LinkInput = z.strictObject({
+export const LinkInput = z.strictObject({
   identifier: Identifier.omit({ verification: true }),
   verification: Verification.exclude(["claimed"]).default("asserted"),
   actor: Actor.optional(),
@@ -129,7 +129,7 @@ customers.delete("/:id/identifiers/:type/:value", write, async (c) => {
   return c.json(await view(c, id));
 });
 
-const MergeInput = z.strictObject({
+export const MergeInput = z.strictObject({
   customerId: CustomerId,
   reason: z.string().min(1).max(LIMITS.sentenceChars),
   actor: Actor.optional(),
@@ -165,7 +165,9 @@ customers.post("/:id/merges/:mergeId/undo", write, async (c) => {
   });
 });
 
-const VerificationInput = z.strictObject({ identifier: Identifier.omit({ verification: true }) });
+export const VerificationInput = z.strictObject({
+  identifier: Identifier.omit({ verification: true }),
+});
 
 /** Starts a one-time code check; Baton returns the code for the caller to deliver. */
 customers.post("/:id/verifications", write, async (c) => {
@@ -184,7 +186,7 @@ customers.post("/:id/verifications", write, async (c) => {
   return c.json({ ...issued, identifier: { type: identifier.type, value: identifier.value } }, 201);
 });
 
-const ConfirmInput = z.strictObject({
+export const ConfirmInput = z.strictObject({
   code: z.string().regex(/^\d{6}$/, "six digits"),
   actor: Actor.optional(),
 });
@@ -222,7 +224,7 @@ customers.post("/:id/verifications/:vid/confirm", write, async (c) => {
   return c.json({ identifier, merge, customer: await view(c, id) });
 });
 
-const SettleInput = z.strictObject({
+export const SettleInput = z.strictObject({
   actor: Actor.optional(),
   reason: z.string().min(1).max(LIMITS.sentenceChars).optional(),
 });

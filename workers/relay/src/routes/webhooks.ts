@@ -15,7 +15,7 @@ import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from "../objects/webhooks-sc
 export const webhooks = new Hono<AppEnv>();
 webhooks.use("*", requireScope("webhooks:manage"));
 
-const SUBSCRIPTION_ID = /^sub_[0-9a-z]{22}$/;
+export const SUBSCRIPTION_ID = /^sub_[0-9a-z]{22}$/;
 
 const Url = z
   .string()
@@ -47,14 +47,14 @@ const Description = z
   .nullable()
   .transform((d) => (d === "" ? null : d));
 
-const CreateInput = z.strictObject({
+export const CreateInput = z.strictObject({
   url: Url,
   description: Description.optional(),
   eventTypes: EventTypes.optional(),
   enabled: z.boolean().optional(),
 });
 
-const PatchInput = z
+export const PatchInput = z
   .strictObject({
     url: Url.optional(),
     description: Description.optional(),
@@ -65,24 +65,24 @@ const PatchInput = z
     message: "give at least one of url, description, eventTypes, enabled",
   });
 
-const RotateInput = z.strictObject({
+export const RotateInput = z.strictObject({
   graceSeconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).default(DEFAULT_GRACE_SECONDS),
 });
 
-const ReplayInput = z.strictObject({
+export const ReplayInput = z.strictObject({
   ids: z.array(z.string().min(1).max(LIMITS.labelChars)).min(1).max(500).optional(),
 });
 
-const Empty = z.strictObject({});
+export const Empty = z.strictObject({});
 
-const DeliveriesQuery = z.strictObject({
+export const DeliveriesQuery = z.strictObject({
   status: z.enum(["succeeded", "failed"]).optional(),
   messageId: z.string().min(1).max(LIMITS.labelChars).optional(),
   before: z.coerce.number().int().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-const DeadLettersQuery = z.strictObject({
+export const DeadLettersQuery = z.strictObject({
   before: z.coerce.number().int().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
