@@ -32,6 +32,7 @@ import {
   WS,
   setupWorkspace,
 } from "./lib/setup.mjs";
+import { captureToolCall } from "./lib/mcp.mjs";
 import { senderPhones, writeSignedSms } from "./lib/twilio.mjs";
 import { killWrk, runWrk } from "./lib/wrk.mjs";
 
@@ -85,7 +86,7 @@ process.on("SIGINT", () => void shutdown(130));
 
 let firstContactBase = 0;
 
-function scenarios(hot) {
+function scenarios(hot, mcpCall) {
   const { relayUrl, helloUrl, floorUrl } = server;
   const phones = senderPhones(64);
   const auth = { BENCH_AUTH: KEY };
@@ -112,6 +113,17 @@ function scenarios(hot) {
       url: `${relayUrl}/v1/context?journey=${hot}&audience=bot`,
       script: "get.lua",
       env: auth,
+    }),
+    // The same pack through MCP: the official client's get_context request (bench/lib/mcp.mjs).
+    mcp_context: () => ({
+      url: `${relayUrl}/mcp`,
+      script: "post-mcp.lua",
+      env: {
+        ...auth,
+        BENCH_BODY: mcpCall.body,
+        BENCH_MCP_VERSION: mcpCall.protocolVersion,
+        BENCH_FLAG: '"isError":true',
+      },
     }),
     append_hot: (label) => ({
       url: relayUrl,
@@ -345,7 +357,10 @@ async function main() {
   const { hot } = await setupWorkspace(call);
   await waitForD1(server.db, WS, hot, 1, 10_000);
   const targets = await inspectorTargets(inspectorPort);
-  const all = scenarios(hot);
+  const mcpCall = ONLY.includes("mcp_context")
+    ? await captureToolCall(server.relayUrl, KEY, "get_context", { journey: hot })
+    : null;
+  const all = scenarios(hot, mcpCall);
   const unknown = ONLY.filter((id) => !all[id]);
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(", ")}`);
   const report = {

@@ -20,6 +20,8 @@ import {
   waitForD1,
   writeCounts,
 } from "./lib/d1.mjs";
+import { captureToolCall } from "./lib/mcp.mjs";
+import { historyBusyScenario } from "./lib/history.mjs";
 import { memorySampler, waitForQuiet } from "./lib/memory.mjs";
 import {
   docsSection,
@@ -270,6 +272,15 @@ async function main() {
     });
   }
 
+  results.mcp = mcpVersusRest(results);
+  if (results.mcp) {
+    for (const [c, r] of Object.entries(results.mcp.byConcurrency)) {
+      log(
+        `MCP get_context vs REST bot context, c=${c}: throughput ${r.okRps}×, p50 ${r.p50}×, p99 ${r.p99}×`,
+      );
+    }
+  }
+
   results.memory = mem.summary();
   results.workerLogs = server.logs;
   results.machine.loadavgStart = loadStart.map(round2);
@@ -415,6 +426,21 @@ function defineScenarios({ call, hot, settings, results, billed }) {
     },
   });
 
+  // History through the queue under appends spread over 1,000 journeys (bench/lib/history.mjs).
+  list.push(
+    historyBusyScenario({
+      call,
+      db,
+      ws: WS,
+      key: KEY,
+      relayUrl,
+      outDir,
+      stats: server.history,
+      results,
+      log,
+    }),
+  );
+
   list.push({
     id: "journey_read",
     name: "read one journey (stand-in for the bot context read)",
@@ -554,7 +580,56 @@ function defineScenarios({ call, hot, settings, results, billed }) {
     probe: () => probeGet(call, botPath),
     load: () => ({ url: `${relayUrl}${botPath}`, script: "get.lua", env: { BENCH_AUTH: KEY } }),
   });
+
+  // The same bot pack through the MCP server: the official client's tools/call, replayed.
+  let mcpCall = null;
+  list.push({
+    id: "mcp_context",
+    name: "(c) bot context over MCP",
+    path: "POST /mcp tools/call get_context {journey} (official client's request)",
+    probe: async () => {
+      try {
+        mcpCall = await captureToolCall(relayUrl, KEY, "get_context", { journey: hot });
+      } catch (e) {
+        const reason = `the MCP client failed: ${e instanceof Error ? e.message : String(e)}`;
+        return { ok: false, status: "skipped", reason: reason.slice(0, 300) };
+      }
+      if (mcpCall.ok) return { ok: true };
+      return { ok: false, status: "skipped", reason: `get_context failed: ${mcpCall.text}` };
+    },
+    load: () => ({
+      url: `${relayUrl}/mcp`,
+      script: "post-mcp.lua",
+      env: {
+        BENCH_AUTH: KEY,
+        BENCH_BODY: mcpCall.body,
+        BENCH_MCP_VERSION: mcpCall.protocolVersion,
+        BENCH_FLAG: '"isError":true',
+      },
+    }),
+  });
   return list;
+}
+
+/** MCP get_context against the REST bot context read, run by run (same machine, same run). */
+function mcpVersusRest(results) {
+  const runs = (id) => results.scenarios.find((s) => s.id === id && s.status === "measured")?.runs;
+  const mcp = runs("mcp_context");
+  const rest = runs("context_bot");
+  if (!mcp || !rest) return null;
+  const byConcurrency = {};
+  for (const c of Object.keys(mcp)) {
+    if (!rest[c]) continue;
+    byConcurrency[c] = {
+      okRps: round2(mcp[c].okRps / rest[c].okRps),
+      p50: round2(mcp[c].latencyMs.p50 / rest[c].latencyMs.p50),
+      p99: round2(mcp[c].latencyMs.p99 / rest[c].latencyMs.p99),
+    };
+  }
+  return {
+    byConcurrency,
+    method: "MCP figure divided by the REST bot context's at the same concurrency",
+  };
 }
 
 async function probeGet(call, path) {

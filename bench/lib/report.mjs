@@ -122,6 +122,15 @@ export function evaluateTargets(results) {
       : "not run",
   });
 
+  const mcp = results.mcp?.byConcurrency?.["16"];
+  targets.push({
+    id: "mcp_context_overhead",
+    target:
+      "MCP get_context within 1.5× of the REST bot context (c=16 p50, and throughput ≥ 1/1.5)",
+    status: mcp ? met(mcp.p50 <= 1.5 && mcp.okRps >= 1 / 1.5) : "not yet measurable",
+    figure: mcp ? `p50 ${x(mcp.p50)}, throughput ${x(mcp.okRps)} of the REST read` : "not run",
+  });
+
   const id = results.scale?.identities;
   let lookupStatus = "not yet measurable";
   let lookupFigure = "needs `pnpm bench --scale`";

@@ -133,6 +133,7 @@ export async function startServer({
   const relayOptions = { ...workerOptions };
   delete relayOptions.modulesRules;
   const logs = { errors: 0, warnings: 0, samples: [] };
+  const history = historyStats();
   const direct = [{ host: "127.0.0.1", port: 0 }];
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -141,6 +142,7 @@ export async function startServer({
       ...(inspectorPort === undefined ? {} : { inspectorPort }),
       resourcePersistencePath: stateDir,
       handleStructuredLogs: ({ level, message }) => {
+        if (history.take(message)) return;
         if (level === "error") logs.errors++;
         else if (level === "warn") logs.warnings++;
         else return;
@@ -152,7 +154,8 @@ export async function startServer({
           name: "relay",
           modules: true,
           scriptPath,
-          bindings: { ...relayOptions.bindings, ADMIN_SECRET: adminSecret },
+          // HISTORY_STATS: the history consumer logs each D1 call it makes (historyStats below).
+          bindings: { ...relayOptions.bindings, ADMIN_SECRET: adminSecret, HISTORY_STATS: "1" },
           unsafeDirectSockets: direct,
         },
         {
@@ -183,7 +186,38 @@ export async function startServer({
   const helloUrl = (await mf.unsafeGetDirectURL("hello")).href.replace(/\/$/, "");
   const floorUrl = (await mf.unsafeGetDirectURL("floor")).href.replace(/\/$/, "");
   const db = await mf.getD1Database("DB", "relay");
-  return { mf, relayUrl, helloUrl, floorUrl, db, logs, pid: workerdPid() };
+  return { mf, relayUrl, helloUrl, floorUrl, db, logs, history, pid: workerdPid() };
+}
+
+/**
+ * Counts the D1 calls of the relay's history consumer from the `baton-history-stat {…}` lines
+ * it logs when HISTORY_STATS=1 (workers/relay/src/history/consumer.ts): per kind (`batch`,
+ * `single`, `probe`) the calls, the records they carried, how many failed and their time (ms).
+ */
+function historyStats() {
+  const MARK = "baton-history-stat ";
+  const kinds = {};
+  let total = 0;
+  return {
+    take(message) {
+      const at = typeof message === "string" ? message.indexOf(MARK) : -1;
+      if (at < 0) return false;
+      try {
+        const s = JSON.parse(message.slice(at + MARK.length));
+        const k = (kinds[s.kind] ??= { calls: 0, records: 0, failed: 0, ms: 0 });
+        k.calls++;
+        k.records += s.records;
+        k.ms += s.ms ?? 0;
+        if (!s.ok) k.failed++;
+        total++;
+      } catch {
+        // a truncated line: not counted
+      }
+      return true;
+    },
+    calls: () => total,
+    snapshot: () => JSON.parse(JSON.stringify(kinds)),
+  };
 }
 
 /** Applies ./migrations/*.sql in order through the D1 binding (what wrangler does locally). */

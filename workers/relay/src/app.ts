@@ -1,7 +1,9 @@
+import { redactText } from "@baton/core";
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { WIDGET_JS } from "./chat/widget";
 import { problem, problemResponse, ProblemError } from "./http/problem";
+import { mcp } from "./mcp/route";
 import { admin, keys, settings } from "./routes/admin";
 import { analytics } from "./routes/analytics";
 import { chat } from "./routes/chat";
@@ -12,6 +14,7 @@ import { hooks } from "./routes/hooks";
 import { ivrHooks } from "./routes/hooks-ivr";
 import { journeys } from "./routes/journeys";
 import { webhooks } from "./routes/webhooks";
+import { reference } from "./openapi/serve";
 
 /** The HTTP edge: one sub-app per surface, one error mapper, one not-found. */
 export const app = new Hono<AppEnv>();
@@ -36,6 +39,8 @@ app.get("/chat/widget.js", (c) =>
   }),
 );
 app.route("/chat/:workspace", chat);
+app.route("/mcp", mcp);
+app.route("/", reference); // GET /openapi.json and GET /docs
 
 app.notFound((c) =>
   problemResponse(c, problem(404, "not_found", "No such route", `${c.req.method} ${c.req.path}`)),
@@ -44,9 +49,10 @@ app.notFound((c) =>
 app.onError((e, c) => {
   if (e instanceof ProblemError) return problemResponse(c, e.problem);
   // A bug, or an object/D1 outage: never leak internals; 503 tells clients and providers to retry.
+  // Card numbers never reach the logs either: a message may quote what the caller sent.
   console.error(
-    `unhandled error on ${c.req.method} ${c.req.path}:`,
-    e instanceof Error ? e.stack : e,
+    redactText(`unhandled error on ${c.req.method} ${c.req.path}:`).text,
+    redactText(String(e instanceof Error ? e.stack : e)).text,
   );
   return problemResponse(
     c,

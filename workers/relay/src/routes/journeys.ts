@@ -23,7 +23,7 @@ import { unwrap } from "../http/errors";
 import { fail } from "../http/problem";
 import { jsonBody, query } from "../http/validate";
 import type { JourneyObject } from "../objects/journey";
-import type { JourneyCommand } from "../objects/journey-types";
+import type { JourneyCommand, WriteOutcome } from "../objects/journey-types";
 import { rpc } from "../objects/rpc";
 import { journeyStub } from "../relay";
 import { idempotencyOf } from "./events";
@@ -39,31 +39,59 @@ function journeyIdOf(c: Context<AppEnv>): string {
   return id ?? "";
 }
 
-/** Sends one command to the journey object and answers with the new context. */
-async function run(c: Context<AppEnv>, given: JourneyCommand, created = 200) {
-  const ws = c.get("principal").workspace;
-  const journeyId = journeyIdOf(c);
-  // Fingerprint what the caller sent, so a retry matches even if settings changed meanwhile.
-  const {
-    guard: _g,
-    policy: _p,
-    recovery: _r,
-    timeZone: _t,
-    ...sent
-  } = given as JourneyCommand & {
-    guard?: unknown;
-    policy?: unknown;
-    recovery?: unknown;
-    timeZone?: unknown;
-  };
-  const idempotency = await idempotencyOf(c.req.header("idempotency-key"), undefined, sent);
-  const command = redactCommand(given, redactionPatterns(await workspaceSettings(c.env, ws)));
-  const stub = journeyStub(c.env, ws, journeyId);
-  const out = unwrap(
+/** Fields a command takes from the workspace settings rather than from its caller. */
+type FromSettings = "guard" | "policy" | "recovery" | "timeZone";
+/** A journey command as its caller sends it; `runCommand` adds what the settings decide. */
+export type CommandInput = Sent<JourneyCommand>;
+type Sent<C> = C extends JourneyCommand ? Omit<C, FromSettings> : never;
+
+/** Used when the workspace has no settings row yet: the schema's own defaults. */
+const DEFAULT_POLICY = WorkspaceSettings.parse({}).promises;
+
+/** Adds the workspace's handoff guard, promise policy, recovery fallbacks and time zone. */
+function withSettings(input: CommandInput, settings: WorkspaceSettings | null): JourneyCommand {
+  switch (input.kind) {
+    case "owner":
+      return { ...input, guard: settings?.handoff };
+    case "promise.add":
+    case "promise.renegotiate":
+      return { ...input, policy: settings?.promises ?? DEFAULT_POLICY };
+    case "promise.settle":
+      return { ...input, recovery: settings?.recovery, timeZone: settings?.ivr.timeZone };
+    case "exception.raise":
+      return { ...input, recovery: settings?.recovery };
+    default:
+      return input;
+  }
+}
+
+/**
+ * Sends one command to a journey: fingerprints what the caller sent (so a retry matches even
+ * if the settings changed meanwhile), adds the settings, applies the workspace's redaction
+ * patterns, and writes once. Shared by the REST routes below and the MCP tools.
+ */
+export async function runCommand(
+  env: Env,
+  ws: string,
+  journeyId: string,
+  input: CommandInput,
+  idempotencyKey: string | undefined,
+): Promise<WriteOutcome> {
+  const idempotency = await idempotencyOf(idempotencyKey, undefined, input);
+  const settings = await workspaceSettings(env, ws);
+  const command = redactCommand(withSettings(input, settings), redactionPatterns(settings));
+  const stub = journeyStub(env, ws, journeyId);
+  return unwrap(
     rpc<JourneyObject["command"]>(
       await stub.command({ workspace: ws, journeyId, idempotency, command }),
     ),
   );
+}
+
+/** Sends one command to the journey object and answers with the new context. */
+async function run(c: Context<AppEnv>, input: CommandInput, created = 200) {
+  const ws = c.get("principal").workspace;
+  const out = await runCommand(c.env, ws, journeyIdOf(c), input, c.req.header("idempotency-key"));
   return c.json(
     {
       event: { seq: out.seq, id: out.eventId },
@@ -75,7 +103,7 @@ async function run(c: Context<AppEnv>, given: JourneyCommand, created = 200) {
   );
 }
 
-const SearchQuery = z.strictObject({
+export const SearchQuery = z.strictObject({
   customer: z.string().max(LIMITS.labelChars).optional(),
   status: JourneyStatus.optional(),
   owner: z.string().max(LIMITS.labelChars).optional(),
@@ -97,7 +125,7 @@ journeys.get("/:id", requireScope("journeys:read"), async (c) => {
   );
 });
 
-const EventsQuery = z.strictObject({
+export const EventsQuery = z.strictObject({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(LIMITS.pageMax).default(LIMITS.pageDefault),
 });
@@ -121,16 +149,8 @@ journeys.patch("/:id", write, async (c) =>
   run(c, { kind: "patch", patch: await jsonBody(c, JourneyPatch) }),
 );
 journeys.put("/:id/owner", write, async (c) =>
-  run(c, {
-    kind: "owner",
-    owner: await jsonBody(c, OwnerInput),
-    guard: (await workspaceSettings(c.env, c.get("principal").workspace))?.handoff,
-  }),
+  run(c, { kind: "owner", owner: await jsonBody(c, OwnerInput) }),
 );
-const settingsOf = async (c: Context<AppEnv>) =>
-  workspaceSettings(c.env, c.get("principal").workspace);
-/** Used when the workspace has no settings row yet: the schema's own defaults. */
-const DEFAULT_POLICY = WorkspaceSettings.parse({}).promises;
 
 /** A sub-list of the journey's context (promises, exceptions), for callers that want only it. */
 async function contextPart<K extends "promises" | "exceptions">(c: Context<AppEnv>, key: K) {
@@ -143,33 +163,24 @@ async function contextPart<K extends "promises" | "exceptions">(c: Context<AppEn
 }
 
 journeys.get("/:id/promises", requireScope("journeys:read"), (c) => contextPart(c, "promises"));
-journeys.post("/:id/promises", write, async (c) => {
-  const promise = await jsonBody(c, PromiseInput);
-  const policy = (await settingsOf(c))?.promises ?? DEFAULT_POLICY;
-  return run(c, { kind: "promise.add", promise, policy }, 201);
-});
-journeys.patch("/:id/promises/:pid", write, async (c) => {
-  const settle = await jsonBody(c, PromiseSettleInput);
-  const settings = await settingsOf(c);
-  return run(c, {
+journeys.post("/:id/promises", write, async (c) =>
+  run(c, { kind: "promise.add", promise: await jsonBody(c, PromiseInput) }, 201),
+);
+journeys.patch("/:id/promises/:pid", write, async (c) =>
+  run(c, {
     kind: "promise.settle",
     id: c.req.param("pid"),
-    settle,
-    recovery: settings?.recovery,
-    timeZone: settings?.ivr.timeZone,
-  });
-});
+    settle: await jsonBody(c, PromiseSettleInput),
+  }),
+);
 journeys.post("/:id/promises/:pid/renegotiate", write, async (c) => {
   const renegotiate = await jsonBody(c, PromiseRenegotiateInput);
-  const policy = (await settingsOf(c))?.promises ?? DEFAULT_POLICY;
-  return run(c, { kind: "promise.renegotiate", id: c.req.param("pid"), renegotiate, policy }, 201);
+  return run(c, { kind: "promise.renegotiate", id: c.req.param("pid"), renegotiate }, 201);
 });
 journeys.get("/:id/exceptions", requireScope("journeys:read"), (c) => contextPart(c, "exceptions"));
-journeys.post("/:id/exceptions", write, async (c) => {
-  const exception = await jsonBody(c, ExceptionInput);
-  const recovery = (await settingsOf(c))?.recovery;
-  return run(c, { kind: "exception.raise", exception, recovery }, 201);
-});
+journeys.post("/:id/exceptions", write, async (c) =>
+  run(c, { kind: "exception.raise", exception: await jsonBody(c, ExceptionInput) }, 201),
+);
 journeys.post("/:id/exceptions/:eid/resolve", write, async (c) =>
   run(c, {
     kind: "exception.resolve",
