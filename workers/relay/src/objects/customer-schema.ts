@@ -70,4 +70,6 @@ export const CUSTOMER_MIGRATIONS: readonly Migration[] = [
   ],
   // v3: the idempotency key of the request that started a journey with `newJourney: true`.
   [`ALTER TABLE journeys ADD COLUMN request_key TEXT`],
+  // v4: journeys given back by an unmerge; a card still on its way from one is ignored.
+  [`CREATE TABLE released_journeys (id TEXT PRIMARY KEY, released_at TEXT NOT NULL)`],
 ];

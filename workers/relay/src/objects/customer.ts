@@ -145,6 +145,12 @@ export class CustomerObject extends DurableObject<Env> {
   }
 
   #storeCard(card: JourneyCard): void {
+    // A journey an unmerge gave back may still push a card that left before it moved: the
+    // journey now belongs to the other customer, so the card is not ours to keep.
+    const released = this.#sql
+      .exec("SELECT 1 FROM released_journeys WHERE id = ?", card.id)
+      .toArray().length;
+    if (released > 0) return;
     this.#sql.exec(
       `INSERT INTO journeys (id, status, reason_text, reason_topic, seq, created_at, updated_at, resolved_at, brief)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -361,6 +367,7 @@ export class CustomerObject extends DurableObject<Env> {
     this.#recordMerge(mergeId, "survivor", absorbedId, reason, actor);
     for (const i of moved.identifiers) this.#addIdentifier(i, mergeId);
     for (const j of moved.journeys) {
+      this.#sql.exec("DELETE FROM released_journeys WHERE id = ?", j.id);
       this.#storeCard(j);
       this.#sql.exec(
         "UPDATE journeys SET merge_id = ? WHERE id = ? AND merge_id IS NULL",
@@ -397,6 +404,14 @@ export class CustomerObject extends DurableObject<Env> {
       .exec<{ key: string }>("SELECT key FROM identifiers WHERE merge_id = ?", mergeId)
       .toArray()
       .map((r) => r.key);
+    const now = new Date().toISOString();
+    for (const id of journeys) {
+      this.#sql.exec(
+        "INSERT OR REPLACE INTO released_journeys (id, released_at) VALUES (?, ?)",
+        id,
+        now,
+      );
+    }
     this.#sql.exec("DELETE FROM journeys WHERE merge_id = ?", mergeId);
     this.#sql.exec("DELETE FROM identifiers WHERE merge_id = ?", mergeId);
     this.#sql.exec(
