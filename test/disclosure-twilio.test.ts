@@ -2,28 +2,12 @@ import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signAssertion } from "../workers/relay/src/context/assertion";
 import { assertionFor, expectNothingPersonal, story, type Story } from "./disclosure-helpers";
-import { ADMIN, api } from "./helpers";
+import { ADMIN, api, signTwilio } from "./helpers";
 
 const TOKEN = "twilio-auth-token-for-disclosure";
 const NEUTRAL_GREETING = "Thanks for calling. Connecting you to our team about your request.";
 
-/** Twilio's algorithm, written from its docs: URL + sorted name/value pairs, HMAC-SHA1, base64. */
-async function twilioSign(url: string, fields: Record<string, string>): Promise<string> {
-  const data = Object.keys(fields)
-    .sort()
-    .reduce((acc, k) => acc + k + (fields[k] ?? ""), url);
-  const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(TOKEN),
-    { name: "HMAC", hash: "SHA-1" },
-    false,
-    ["sign"],
-  );
-  return btoa(
-    String.fromCharCode(...new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(data)))),
-  );
-}
+const twilioSign = (url: string, fields: Record<string, string>) => signTwilio(TOKEN, url, fields);
 
 interface VoiceOptions {
   query?: string;

@@ -5,7 +5,7 @@ import { armFault, faultLog, faultPlanStub, type FaultMode } from "../workers/re
 import type { IdentityObject } from "../workers/relay/src/objects/identity";
 import type { JourneyObject } from "../workers/relay/src/objects/journey";
 import { MG_KEY, PM, SG, basic, formData, mailgunForm, postmarkPayload } from "./email-helpers";
-import { ADMIN, api } from "./helpers";
+import { ADMIN, api, signTwilio } from "./helpers";
 
 export const TWILIO_TOKEN = "twilio-auth-token-for-fault-tests";
 let counter = 0;
@@ -65,22 +65,8 @@ async function post(path: string, body: BodyInit, headers: Record<string, string
   return res.status;
 }
 
-/** Twilio's signature, written from Twilio's docs: URL + sorted name/value pairs, HMAC-SHA1. */
-async function twilioSign(url: string, fields: Record<string, string>): Promise<string> {
-  const data = Object.keys(fields)
-    .sort()
-    .reduce((acc, k) => acc + k + (fields[k] ?? ""), url);
-  const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(TWILIO_TOKEN),
-    { name: "HMAC", hash: "SHA-1" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(data)));
-  return btoa(String.fromCharCode(...mac));
-}
+const twilioSign = (url: string, fields: Record<string, string>) =>
+  signTwilio(TWILIO_TOKEN, url, fields);
 
 function twilio(path: string, fields: (from: string) => Record<string, string>) {
   return async (ws: string): Promise<Prepared> => {

@@ -1,30 +1,12 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, smsFrom, workspace } from "./helpers";
+import { api, smsFrom, workspace, signTwilio } from "./helpers";
 
 const TOKEN = "twilio-auth-token-for-tests";
 const PHONE = "+14155550142";
 const SCOPES = ["admin", "events:write", "journeys:read", "journeys:write", "context:read"];
 
-/**
- * An independent signer, written from Twilio's docs rather than imported from the adapter:
- * URL, then each parameter name+value sorted by name, HMAC-SHA1 with the auth token, base64.
- */
-async function twilioSign(token: string, url: string, fields: Record<string, string>) {
-  const data = Object.keys(fields)
-    .sort()
-    .reduce((acc, k) => acc + k + (fields[k] ?? ""), url);
-  const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(token),
-    { name: "HMAC", hash: "SHA-1" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(data)));
-  return btoa(String.fromCharCode(...mac));
-}
+const twilioSign = signTwilio;
 
 interface HookOptions {
   /** null: send no header; a string: send it as is; absent: sign correctly. */

@@ -1,6 +1,6 @@
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { expect } from "vitest";
-import { api, type ApiResponse } from "./helpers";
+import { api, type ApiResponse, signTwilio } from "./helpers";
 
 /** Card numbers in the forms that used to slip through: each next to other digits. */
 export const FORMS = {
@@ -60,22 +60,8 @@ export async function dumpD1(ws: string): Promise<string> {
 
 export const TWILIO_TOKEN = "twilio-auth-token-for-redaction";
 
-/** Twilio's signature, computed from its documentation (URL + sorted name/value pairs). */
-async function twilioSign(url: string, fields: Record<string, string>): Promise<string> {
-  const data = Object.keys(fields)
-    .sort()
-    .reduce((acc, k) => acc + k + (fields[k] ?? ""), url);
-  const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(TWILIO_TOKEN),
-    { name: "HMAC", hash: "SHA-1" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(data)));
-  return btoa(String.fromCharCode(...mac));
-}
+const twilioSign = (url: string, fields: Record<string, string>) =>
+  signTwilio(TWILIO_TOKEN, url, fields);
 
 /** A signed inbound SMS on the workspace's Twilio webhook. */
 export async function twilioSms(ws: string, from: string, body: string): Promise<number> {

@@ -2,24 +2,20 @@
 // check that it serves the committed OpenAPI document, drive the API through the built client,
 // and run the two examples (LLM tool loop with a scripted stand-in, voice call start).
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { startRelay } from "./relay.mjs";
 import { compileErrors, validate } from "@readme/openapi-parser";
-import { setTimeout as sleep } from "node:timers/promises";
 import { DOCUMENT_FILE, renderDocument } from "../../packages/client/scripts/codegen.mjs";
 
 const root = new URL("../..", import.meta.url).pathname;
 const examples = join(root, "packages/client/examples");
-const port = 20_000 + Math.floor(Math.random() * 2_000);
-const base = `http://127.0.0.1:${port}`;
-const persist = mkdtempSync(join(tmpdir(), "baton-client-e2e-"));
-let server;
+let relay;
+let base;
 let key;
-let output = "";
 let sdk;
 
 before(async () => {
@@ -30,27 +26,11 @@ before(async () => {
   });
   assert.equal(build.status, 0, `client build failed:\n${build.stdout}${build.stderr}`);
   sdk = await import("../../packages/client/dist/index.js");
-  server = spawn("./baton", ["dev"], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), BATON_PERSIST: persist },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  server.stdout.on("data", (d) => (output += d));
-  server.stderr.on("data", (d) => (output += d));
-  const deadline = Date.now() + 120_000;
-  while (!/export BATON_KEY=(\S+)/.test(output)) {
-    if (Date.now() > deadline || server.exitCode !== null)
-      throw new Error(`relay did not start:\n${output}`);
-    await sleep(200);
-  }
-  key = /export BATON_KEY=(\S+)/.exec(output)[1];
+  relay = await startRelay("client-e2e");
+  ({ base, key } = relay);
 });
 
-after(() => {
-  if (server && server.exitCode === null) process.kill(-server.pid, "SIGTERM");
-  rmSync(persist, { recursive: true, force: true });
-});
+after(() => relay?.stop());
 
 const client = () => sdk.createBatonClient({ baseUrl: base, apiKey: key });
 const sms = (phone, text) => ({

@@ -3,45 +3,20 @@
 // short journey with tools only; the REST API then shows what the tools wrote. Runs with node's
 // test runner (not inside workerd).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
+import { startRelay } from "./relay.mjs";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 
-const root = new URL("../..", import.meta.url).pathname;
-const port = 20_000 + Math.floor(Math.random() * 2_000);
-const base = `http://127.0.0.1:${port}`;
-const persist = mkdtempSync(join(tmpdir(), "baton-e2e-mcp-"));
-let server;
+let relay;
+let base;
 let key;
-let output = "";
 
 before(async () => {
-  server = spawn("./baton", ["dev"], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), BATON_PERSIST: persist },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  server.stdout.on("data", (d) => (output += d));
-  server.stderr.on("data", (d) => (output += d));
-  const deadline = Date.now() + 120_000;
-  while (!/export BATON_KEY=(\S+)/.test(output)) {
-    if (Date.now() > deadline || server.exitCode !== null) {
-      throw new Error(`relay did not start:\n${output}`);
-    }
-    await sleep(200);
-  }
-  key = /export BATON_KEY=(\S+)/.exec(output)[1];
+  relay = await startRelay("e2e-mcp");
+  ({ base, key } = relay);
 });
 
-after(() => {
-  if (server && server.exitCode === null) process.kill(-server.pid, "SIGTERM");
-  rmSync(persist, { recursive: true, force: true });
-});
+after(() => relay?.stop());
 
 async function connect(token) {
   const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {

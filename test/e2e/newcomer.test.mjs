@@ -2,44 +2,20 @@
 // post an event with the printed key, read the journey back with all six context items, and
 // find it in D1 history within seconds. Runs with node's test runner (not inside workerd).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { startRelay } from "./relay.mjs";
 import { setTimeout as sleep } from "node:timers/promises";
 
-const root = new URL("../..", import.meta.url).pathname;
-const port = 18_000 + Math.floor(Math.random() * 2_000);
-const base = `http://127.0.0.1:${port}`;
-const persist = mkdtempSync(join(tmpdir(), "baton-e2e-"));
-let server;
+let relay;
+let base;
 let key;
-let output = "";
 
 before(async () => {
-  server = spawn("./baton", ["dev"], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), BATON_PERSIST: persist },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  server.stdout.on("data", (d) => (output += d));
-  server.stderr.on("data", (d) => (output += d));
-  const deadline = Date.now() + 120_000;
-  while (!/export BATON_KEY=(\S+)/.test(output)) {
-    if (Date.now() > deadline || server.exitCode !== null) {
-      throw new Error(`relay did not start:\n${output}`);
-    }
-    await sleep(200);
-  }
-  key = /export BATON_KEY=(\S+)/.exec(output)[1];
+  relay = await startRelay("e2e");
+  ({ base, key } = relay);
 });
 
-after(() => {
-  if (server && server.exitCode === null) process.kill(-server.pid, "SIGTERM");
-  rmSync(persist, { recursive: true, force: true });
-});
+after(() => relay?.stop());
 
 async function call(method, path, body) {
   const res = await fetch(`${base}${path}`, {

@@ -2,41 +2,24 @@
 // exactly as `./baton dev` printed it, then the journey read back. All six items are there,
 // the promise is pending (not already broken), and nothing apologises for a missed promise.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
+import { startRelay } from "./relay.mjs";
 
 const root = new URL("../..", import.meta.url).pathname;
-const port = 22_000 + Math.floor(Math.random() * 2_000);
-const persist = mkdtempSync(join(tmpdir(), "baton-readme-"));
-let server;
+let relay;
+let port;
 let output = "";
 
 before(async () => {
-  server = spawn("./baton", ["dev"], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), BATON_PERSIST: persist },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  server.stdout.on("data", (d) => (output += d));
-  server.stderr.on("data", (d) => (output += d));
-  const deadline = Date.now() + 120_000;
-  while (!/Search the history in D1[^\n]*\n[^\n]*\n/.test(output)) {
-    if (Date.now() > deadline || server.exitCode !== null) {
-      throw new Error(`relay did not start:\n${output}`);
-    }
-    await sleep(200);
-  }
+  relay = await startRelay("readme", { ready: /Search the history in D1[^\n]*\n[^\n]*\n/ });
+  port = relay.port;
+  output = relay.output();
 });
 
-after(() => {
-  if (server && server.exitCode === null) process.kill(-server.pid, "SIGTERM");
-  rmSync(persist, { recursive: true, force: true });
-});
+after(() => relay?.stop());
 
 /** The README's walk-through block, pointed at this relay's port. */
 function readmeWalkthrough() {
