@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BUILTIN_REDACTIONS, isValidPattern } from "./redact";
 import { ExceptionKind } from "./journey";
 import { TimeZone } from "./time";

@@ -13,7 +13,7 @@ import {
   StatusInput,
 } from "@baton/core";
 import type { McpServer } from "@modelcontextprotocol/server";
-import { z } from "zod";
+import * as z from "zod";
 import type { WriteOutcome } from "../objects/journey-types";
 import { runCommand, type CommandInput } from "../routes/journeys";
 import { answer, guarded, keyFor, toolInput, type Caller } from "./results";

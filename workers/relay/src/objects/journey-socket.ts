@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { BuiltinRedaction, EventView, RedactionPattern } from "@baton/core";
 
 /** Largest frame a browser may send, in bytes; larger frames close the socket with 1009. */

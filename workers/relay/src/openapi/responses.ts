@@ -1,5 +1,5 @@
 import { CustomerId, JourneyId, JourneyStatus, PromiseStatus, Verification } from "@baton/core";
-import { z } from "zod";
+import * as z from "zod";
 import { SCOPES } from "../objects/workspace";
 
 /*

@@ -1,5 +1,5 @@
 import { WorkspaceSettingsPatch } from "@baton/core";
-import { z } from "zod";
+import * as z from "zod";
 import { KeyInput, WorkspaceIdPattern, WorkspaceInput } from "../routes/admin";
 import * as R from "./responses";
 import type { RouteDoc } from "./table";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { WorkspaceIdPattern } from "../routes/admin";
 import { SessionInput } from "../routes/chat";
 import { ConnectEvent, GenesysInput, StudioQuery } from "../routes/hooks-ivr";

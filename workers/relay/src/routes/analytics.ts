@@ -15,7 +15,7 @@ import { and, asc, eq, gte, inArray, isNotNull, lt, lte, or, sql, type SQL } fro
 import { drizzle } from "drizzle-orm/d1";
 import { alias } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../env";
 import { requireScope } from "../http/auth";
 import { fail } from "../http/problem";

@@ -1,7 +1,7 @@
 import { LIMITS, type Identifier } from "@baton/core";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../env";
 import { unwrap } from "../http/errors";
 import { fail } from "../http/problem";

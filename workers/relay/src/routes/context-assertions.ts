@@ -1,6 +1,6 @@
 import { Identifier } from "@baton/core";
 import type { Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../env";
 import { ASSERTION_METHODS, ASSERTION_TTL, signAssertion } from "../context/assertion";
 import { fail } from "../http/problem";

@@ -11,7 +11,7 @@ import {
   type WorkspaceSettings,
 } from "@baton/core";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../env";
 import { requireScope, type Principal } from "../http/auth";
 import { fail } from "../http/problem";

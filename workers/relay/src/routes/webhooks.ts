@@ -1,6 +1,6 @@
 import { LIMITS } from "@baton/core";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../env";
 import { requireScope } from "../http/auth";
 import { unwrap } from "../http/errors";
