@@ -1,3 +1,5 @@
+import { fromBase64Url, signWithDerivedKey, toBase64Url, verifyWithDerivedKey } from "@baton/core";
+
 /**
  * Chat session tokens: what a browser presents to open the journey's WebSocket. A token names
  * the workspace, the journey and the visitor, expires, and is signed with a key derived from
@@ -14,31 +16,7 @@ export interface ChatSession {
 /** Sessions last this long; the widget starts a new one when its token expires. */
 export const SESSION_TTL_SECONDS = 12 * 3600;
 
-const enc = new TextEncoder();
-const b64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-const fromB64url = (s: string) =>
-  Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-
-async function key(adminSecret: string): Promise<CryptoKey> {
-  const root = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(adminSecret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const derived = new Uint8Array(
-    await crypto.subtle.sign("HMAC", root, enc.encode("baton chat session v1")),
-  );
-  return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-    "verify",
-  ]);
-}
+const PURPOSE = "baton chat session v1";
 
 /** Signs a session for the journey's socket. */
 export async function signSession(
@@ -47,11 +25,8 @@ export async function signSession(
   now = Date.now(),
 ): Promise<string> {
   const body: ChatSession = { ...s, exp: Math.floor(now / 1000) + SESSION_TTL_SECONDS };
-  const payload = b64url(enc.encode(JSON.stringify(body)));
-  const sig = new Uint8Array(
-    await crypto.subtle.sign("HMAC", await key(adminSecret), enc.encode(payload)),
-  );
-  return `${payload}.${b64url(sig)}`;
+  const payload = toBase64Url(new TextEncoder().encode(JSON.stringify(body)));
+  return `${payload}.${await signWithDerivedKey(adminSecret, PURPOSE, payload)}`;
 }
 
 /** The session a token carries, or null when it is forged, malformed or expired. */
@@ -63,14 +38,8 @@ export async function verifySession(
   const [payload, sig, extra] = token.split(".");
   if (!payload || !sig || extra !== undefined || token.length > 2048) return null;
   try {
-    const valid = await crypto.subtle.verify(
-      "HMAC",
-      await key(adminSecret),
-      fromB64url(sig),
-      enc.encode(payload),
-    );
-    if (!valid) return null;
-    const s = JSON.parse(new TextDecoder().decode(fromB64url(payload))) as ChatSession;
+    if (!(await verifyWithDerivedKey(adminSecret, PURPOSE, sig, payload))) return null;
+    const s = JSON.parse(new TextDecoder().decode(fromBase64Url(payload))) as ChatSession;
     if (typeof s.exp !== "number" || s.exp * 1000 < now) return null;
     if (typeof s.ws !== "string" || typeof s.journeyId !== "string") return null;
     if (typeof s.visitorId !== "string") return null;

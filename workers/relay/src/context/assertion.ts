@@ -11,6 +11,8 @@
  * like chat session tokens, so no further secret must be provisioned. Verifying is pure CPU
  * (the key is imported once per isolate): no object call on the lookup path.
  */
+import { fromBase64Url, signWithDerivedKey, toBase64Url, verifyWithDerivedKey } from "@baton/core";
+
 export const ASSERTION_METHODS = ["pin", "otp", "session"] as const;
 export type AssertionMethod = (typeof ASSERTION_METHODS)[number];
 
@@ -36,43 +38,7 @@ export const ASSERTION_TTL = { min: 30, max: 900, default: 300 } as const;
 export const ASSERTION_MAX_CHARS = 1024;
 
 const PREFIX = "bca1";
-const enc = new TextEncoder();
-const b64url = (bytes: Uint8Array): string =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-const fromB64url = (s: string): Uint8Array =>
-  Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-
-/** One derived key per secret per isolate: importing costs more than verifying. */
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function key(adminSecret: string): Promise<CryptoKey> {
-  let k = keys.get(adminSecret);
-  if (!k) {
-    k = (async () => {
-      const root = await crypto.subtle.importKey(
-        "raw",
-        enc.encode(adminSecret),
-        { name: "HMAC", hash: "SHA-256" },
-        false,
-        ["sign"],
-      );
-      const derived = new Uint8Array(
-        await crypto.subtle.sign("HMAC", root, enc.encode("baton caller assertion v1")),
-      );
-      return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, [
-        "sign",
-        "verify",
-      ]);
-    })();
-    // A rotated secret leaves the old entry behind; two entries are plenty.
-    if (keys.size >= 2) keys.clear();
-    keys.set(adminSecret, k);
-  }
-  return k;
-}
+const PURPOSE = "baton caller assertion v1";
 
 /** Signs an assertion that expires `ttlSeconds` after `now`. */
 export async function signAssertion(
@@ -82,11 +48,8 @@ export async function signAssertion(
   now = Date.now(),
 ): Promise<string> {
   const body: CallerAssertion = { ...claims, exp: Math.floor(now / 1000) + ttlSeconds };
-  const signed = `${PREFIX}.${b64url(enc.encode(JSON.stringify(body)))}`;
-  const sig = new Uint8Array(
-    await crypto.subtle.sign("HMAC", await key(adminSecret), enc.encode(signed)),
-  );
-  return `${signed}.${b64url(sig)}`;
+  const signed = `${PREFIX}.${toBase64Url(new TextEncoder().encode(JSON.stringify(body)))}`;
+  return `${signed}.${await signWithDerivedKey(adminSecret, PURPOSE, signed)}`;
 }
 
 function claimsOf(json: string): CallerAssertion | null {
@@ -124,14 +87,9 @@ export async function verifyAssertion(
     return { ok: false, why: "malformed" };
   let claims: CallerAssertion | null;
   try {
-    const valid = await crypto.subtle.verify(
-      "HMAC",
-      await key(adminSecret),
-      fromB64url(sig),
-      enc.encode(`${prefix}.${payload}`),
-    );
+    const valid = await verifyWithDerivedKey(adminSecret, PURPOSE, sig, `${prefix}.${payload}`);
     if (!valid) return { ok: false, why: "tampered" };
-    claims = claimsOf(new TextDecoder().decode(fromB64url(payload)));
+    claims = claimsOf(new TextDecoder().decode(fromBase64Url(payload)));
   } catch {
     // Not base64url, or not JSON: nothing Baton signed.
     return { ok: false, why: "malformed" };
