@@ -34,6 +34,21 @@ export default tseslint.config(
     },
   },
   {
+    // Objects are named in one place (objects/access.ts), always under a workspace.
+    files: ["workers/relay/src/**/*.ts"],
+    ignores: ["workers/relay/src/objects/access.ts", "workers/relay/src/faults.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector:
+            "CallExpression[callee.property.name=/^(idFromName|idFromString|newUniqueId)$/]",
+          message: "Name objects through objects/access.ts (workspace-scoped, typed).",
+        },
+      ],
+    },
+  },
+  {
     files: ["**/*.mjs", "**/*.js"],
     languageOptions: {
       globals: {

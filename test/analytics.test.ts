@@ -1,12 +1,10 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { jaccard, sameReason, words } from "@baton/core";
 import {
   ANALYTICS_LIMITS,
   effortQueries,
-  jaccard,
   journeyEfforts,
-  sameReason,
-  words,
 } from "../workers/relay/src/routes/analytics";
 import {
   ADMIN,

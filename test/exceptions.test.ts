@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { JourneyObject } from "../workers/relay/src/objects/journey";
+import type { JourneyObject } from "../workers/relay/src/objects/journey/object";
 import { ADMIN, api, expectProblem, flushJourney, workspace } from "./helpers";
 import { payloadOf, receiver, succeeded, until } from "./webhooks-helpers";
 

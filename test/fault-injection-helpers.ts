@@ -2,8 +2,8 @@ import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare
 import { expect } from "vitest";
 import worker from "../workers/relay/src/index";
 import { armFault, faultLog, faultPlanStub, type FaultMode } from "../workers/relay/src/faults";
-import type { IdentityObject } from "../workers/relay/src/objects/identity";
-import type { JourneyObject } from "../workers/relay/src/objects/journey";
+import type { IdentityObject } from "../workers/relay/src/objects/identity/object";
+import type { JourneyObject } from "../workers/relay/src/objects/journey/object";
 import { MG_KEY, PM, SG, basic, formData, mailgunForm, postmarkPayload } from "./email-helpers";
 import { ADMIN, api, signTwilio } from "./helpers";
 

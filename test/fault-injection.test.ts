@@ -2,7 +2,7 @@ import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import wranglerToml from "../wrangler.toml?raw";
 import { faultPlanStub } from "../workers/relay/src/faults";
-import type { IdentityObject } from "../workers/relay/src/objects/identity";
+import type { IdentityObject } from "../workers/relay/src/objects/identity/object";
 import { arm, faultWorkspace, journeysOf, pointsPassed, stored } from "./fault-injection-helpers";
 import { api, workspace } from "./helpers";
 

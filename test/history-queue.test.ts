@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import type { OutboxRecord } from "@baton/db";
 import { describe, expect, it } from "vitest";
 import { armFault, faultPlanStub } from "../workers/relay/src/faults";
-import type { IdentityObject } from "../workers/relay/src/objects/identity";
+import type { IdentityObject } from "../workers/relay/src/objects/identity/object";
 import { ADMIN, api, flushJourney, smsFrom, workspace } from "./helpers";
 import { d1Rows, deliver, journeyRecords, waitFor } from "./history-helpers";
 

@@ -15,7 +15,7 @@ import {
 } from "./email-helpers";
 import { arm, faultWorkspace } from "./fault-injection-helpers";
 import { api, expectProblem, workspace } from "./helpers";
-import type { IdentityObject } from "../workers/relay/src/objects/identity";
+import type { IdentityObject } from "../workers/relay/src/objects/identity/object";
 
 /** The 16 objects that hold a workspace's Mailgun token records, with their rows. */
 async function tokenShards(ws: string) {

@@ -1,6 +1,6 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { JOURNEY_MIGRATIONS } from "../workers/relay/src/objects/journey-schema";
+import { JOURNEY_MIGRATIONS } from "../workers/relay/src/objects/journey/schema";
 import { api, smsFrom, workspace } from "./helpers";
 
 /** Puts a journey object's tables back to the v5 layout (before the promise ledger). */

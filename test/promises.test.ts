@@ -1,6 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { JourneyObject } from "../workers/relay/src/objects/journey";
+import type { JourneyObject } from "../workers/relay/src/objects/journey/object";
 import { ADMIN, api, expectProblem, flushJourney, smsFrom, workspace } from "./helpers";
 
 const DANA = { kind: "agent", id: "dana", name: "Dana Reyes" } as const;

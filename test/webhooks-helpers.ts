@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import type { EventType, EventView } from "@baton/core";
 import { expect, inject } from "vitest";
-import type { OutboundEvent } from "../workers/relay/src/objects/outbound-types";
+import type { OutboundEvent } from "../workers/relay/src/objects/webhooks/outbound";
 import { api, workspace } from "./helpers";
 
 declare module "vitest" {

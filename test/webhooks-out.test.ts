@@ -1,11 +1,11 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { verifyWebhook } from "@baton/core";
 import { describe, expect, it } from "vitest";
-import type { JourneyObject } from "../workers/relay/src/objects/journey";
-import type { WebhooksObject } from "../workers/relay/src/objects/webhooks";
-import { acceptsType, eventTypeProblem } from "../workers/relay/src/objects/webhooks-filter";
-import { RETRY_SCHEDULE_MS, MAX_ATTEMPTS } from "../workers/relay/src/objects/webhooks-schema";
-import { parseRetryAfter, retryDelayMs } from "../workers/relay/src/objects/webhooks-send";
+import type { JourneyObject } from "../workers/relay/src/objects/journey/object";
+import type { WebhooksObject } from "../workers/relay/src/objects/webhooks/object";
+import { acceptsType, eventTypeProblem } from "../workers/relay/src/objects/webhooks/filter";
+import { RETRY_SCHEDULE_MS, MAX_ATTEMPTS } from "../workers/relay/src/objects/webhooks/schema";
+import { parseRetryAfter, retryDelayMs } from "../workers/relay/src/objects/webhooks/send";
 import { api, expectProblem, flushJourney, smsFrom, workspace } from "./helpers";
 import {
   hooksStub,

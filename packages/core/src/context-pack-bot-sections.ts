@@ -4,7 +4,7 @@
  * neutralized) and tagged with its source and time.
  */
 import type { EventView, ExceptionView, JourneyContext, PromiseView } from "./context";
-import type { BotPackItem, BotPackOptions, BotSectionId } from "./context-pack-bot";
+import type { BotPackItem, BotPackOptions, BotSectionId } from "./context-pack-bot-types";
 import { clipUtf8, flatten, maskContact, maskEmails, neutralizeMarkers } from "./context-pack-text";
 import { isOpenPromise, type Actor } from "./journey";
 import { redactText } from "./redact";

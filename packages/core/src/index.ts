@@ -8,5 +8,7 @@ export * from "./time";
 export * from "./settings";
 export * from "./identifiers";
 export * from "./context-pack";
+export * from "./call-brief";
+export * from "./effort";
 export * from "./crypto";
 export * from "./webhook-signature";

@@ -1,12 +1,12 @@
 import { app } from "./app";
-import { handleEmail, type InboundEmailMessage } from "./email";
+import { handleEmail, type InboundEmailMessage } from "./ingest/email";
 import { historyQueue } from "./history/consumer";
 
-export { CustomerObject } from "./objects/customer";
-export { IdentityObject } from "./objects/identity";
-export { JourneyObject } from "./objects/journey";
-export { WebhooksObject } from "./objects/webhooks";
-export { WorkspaceObject } from "./objects/workspace";
+export { CustomerObject } from "./objects/customer/object";
+export { IdentityObject } from "./objects/identity/object";
+export { JourneyObject } from "./objects/journey/object";
+export { WebhooksObject } from "./objects/webhooks/object";
+export { WorkspaceObject } from "./objects/workspace/object";
 
 export default {
   fetch: app.fetch,

@@ -14,7 +14,8 @@
  * Pure apart from the assertion's HMAC check: no object call, no storage.
  */
 import type { Disclosure, DisclosurePolicy, IdentifierType, WorkspaceSettings } from "@baton/core";
-import { checkScope, type Principal } from "../http/auth";
+import { checkScope } from "../http/auth";
+import type { Principal } from "../env";
 import { fail } from "../http/problem";
 import { verifyAssertion, type AssertionCheck, type AssertionMethod } from "./assertion";
 import { callerKey, type Lookup } from "./lookup";

@@ -1,12 +1,12 @@
-import type { IdentifierType, JourneyContext, WorkspaceSettings } from "@baton/core";
-import { ProblemError } from "../http/problem";
-import { normalizeAll } from "../identity/normalize";
-import { customerStub, identityStub, journeyStub } from "../identity/stubs";
-import { NO_MATCH, type CallBrief } from "../objects/call-brief";
-import type { CustomerObject } from "../objects/customer";
-import type { IdentityObject } from "../objects/identity";
-import type { JourneyObject } from "../objects/journey";
-import { rpc } from "../objects/rpc";
+import {
+  NO_MATCH_BRIEF as NO_MATCH,
+  type CallBrief,
+  type IdentifierType,
+  type JourneyContext,
+  type WorkspaceSettings,
+} from "@baton/core";
+import { normalizeIdentifiers } from "../ingest/normalize";
+import { customerStub, identityStub, journeyStub } from "../objects/access";
 
 export interface Lookup {
   brief: CallBrief | null;
@@ -49,12 +49,8 @@ export function callerKey(
   identifier: { type: IdentifierType; value: string },
   settings: WorkspaceSettings | null,
 ): string | null | undefined {
-  try {
-    return normalizeAll([identifier], settings, "lookup").linked[0]?.key ?? null;
-  } catch (e) {
-    if (e instanceof ProblemError) return undefined;
-    throw e;
-  }
+  const r = normalizeIdentifiers([identifier], settings, "lookup");
+  return r.ok ? (r.value.linked[0]?.key ?? null) : undefined;
 }
 
 /**
@@ -72,13 +68,11 @@ export async function lookupBrief(
   const key = callerKey(identifier, settings);
   if (key === undefined) return { brief: NONE, key: null, link: null, degraded: null, hops: 0 };
   if (key === null) return { brief: NONE, key, link: null, degraded: "anonymous", hops: 0 };
-  const found = rpc<IdentityObject["context"]>(await identityStub(env, ws, key).context(ws));
+  const found = await identityStub(env, ws, key).context(ws);
   if (!found) return { brief: NONE, key, link: null, degraded: null, hops: 1 };
   const link = found.link.verification === "claimed" ? "claimed" : "trusted";
   if (found.brief) return { brief: found.brief as CallBrief, key, link, degraded: null, hops: 1 };
-  const brief = rpc<CustomerObject["brief"]>(
-    await customerStub(env, ws, found.link.customerId).brief(ws),
-  );
+  const brief = await customerStub(env, ws, found.link.customerId).brief(ws);
   return { brief: brief ?? NONE, key, link, degraded: null, hops: 2 };
 }
 
@@ -88,9 +82,7 @@ export async function journeyContext(
   ws: string,
   journeyId: string,
 ): Promise<JourneyContext | null> {
-  const res = rpc<JourneyObject["context"]>(
-    await journeyStub(env, ws, journeyId).context(ws, journeyId),
-  );
+  const res = await journeyStub(env, ws, journeyId).context(ws, journeyId);
   return res.ok ? res.value : null;
 }
 

@@ -1,15 +1,9 @@
+import { workspaceStub } from "../objects/access";
 import { createMiddleware } from "hono/factory";
-import type { Scope } from "../objects/workspace";
-import type { AppEnv } from "../env";
+import type { Scope } from "../objects/workspace/object";
+import type { AppEnv, Principal } from "../env";
 import { fail } from "./problem";
 import { sha256Hex } from "./validate";
-
-/** The caller behind a verified API key. */
-export interface Principal {
-  workspace: string;
-  keyId: string;
-  scopes: Scope[];
-}
 
 /** Key format: `bk_<workspace>.<key id>.<secret>`; the workspace and id route the check. */
 const KEY_FORMAT = /^bk_([a-z0-9][a-z0-9-]{1,62})\.([0-9a-z]{12})\.([0-9a-z]{40})$/;
@@ -42,7 +36,7 @@ async function verify(env: Env, token: string): Promise<Principal | null> {
   const parts = parseKey(token);
   if (!parts) return null;
   const hash = await sha256Hex(parts.secret);
-  const stub = env.WORKSPACE.get(env.WORKSPACE.idFromName(parts.workspace));
+  const stub = workspaceStub(env, parts.workspace);
   const scopes = await stub.verifyKey(parts.keyId, hash);
   if (!scopes) {
     cache.delete(token);

@@ -1,14 +1,51 @@
-import type { CustomerError } from "../objects/customer-types";
-import type { JourneyError } from "../objects/journey-types";
-import type { WebhooksError } from "../objects/webhooks-types";
-import type { WorkspaceError } from "../objects/workspace";
+import type { CustomerError } from "../objects/customer/types";
+import type { JourneyError } from "../objects/journey/types";
+import type { WebhooksError } from "../objects/webhooks/types";
+import type { WorkspaceError } from "../objects/workspace/object";
+import type { IngestError, ProviderRefusal } from "../ingest/types";
 import { problem, ProblemError, type Problem } from "./problem";
 
-/** Maps every expected failure of the objects to its HTTP problem (exhaustive). */
-export function toProblem(
-  e: JourneyError | WorkspaceError | CustomerError | WebhooksError,
-): Problem {
+/** The HTTP status of each provider refusal. */
+const REFUSAL_STATUS: Record<ProviderRefusal["code"], number> = {
+  webhook_not_found: 404,
+  missing_signature: 401,
+  invalid_signature: 403,
+  unsupported_media_type: 415,
+  malformed_body: 400,
+  invalid_webhook: 400,
+};
+
+/** Every expected failure of the ingest steps and the objects. */
+export type DomainError =
+  IngestError | ProviderRefusal | JourneyError | WorkspaceError | CustomerError | WebhooksError;
+
+/**
+ * Maps every expected failure to its HTTP problem (exhaustive). This is the one place where
+ * domain errors become HTTP: the ingest steps and the objects return `Result`s.
+ */
+export function toProblem(e: DomainError): Problem {
   switch (e.code) {
+    case "webhook_not_found":
+    case "missing_signature":
+    case "invalid_signature":
+    case "unsupported_media_type":
+    case "malformed_body":
+    case "invalid_webhook":
+      return problem(
+        REFUSAL_STATUS[e.code],
+        e.code,
+        e.title,
+        e.detail,
+        e.errors ? { errors: e.errors } : undefined,
+      );
+    case "invalid_identifier":
+      return problem(422, e.code, "An identifier cannot be used", `${e.path}: ${e.message}`, {
+        errors: [{ path: e.path, message: e.message }],
+      });
+    case "unresolvable_event":
+      return problem(422, e.code, "Cannot tell which journey this is", e.detail, {
+        errors: [{ path: "identifiers", message: "needed when no thread reference is known" }],
+      });
     case "customer_not_found":
       return problem(404, e.code, "Customer not found");
     case "customer_merged":
@@ -143,11 +180,7 @@ export function toProblem(
 }
 
 /** Unwraps a Result or throws its problem. */
-export function unwrap<T>(
-  r:
-    | { ok: true; value: T }
-    | { ok: false; error: JourneyError | WorkspaceError | CustomerError | WebhooksError },
-): T {
+export function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: DomainError }): T {
   if (r.ok) return r.value;
   throw new ProblemError(toProblem(r.error));
 }

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
-import { LIMITS } from "@baton/core";
+import { LIMITS, sha256Hex } from "@baton/core";
+import type { Idempotency } from "../objects/journey/types";
 import { fail } from "./problem";
 
 function issuesToErrors(
@@ -150,4 +151,35 @@ export function stableStringify(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-export { sha256Hex } from "@baton/core";
+export { sha256Hex };
+
+/** Reads the idempotency key from the body or the Idempotency-Key header (they must agree). */
+export async function idempotencyOf(
+  header: string | undefined,
+  bodyKey: string | undefined,
+  request: unknown,
+): Promise<Idempotency | undefined> {
+  if (header !== undefined && (header.length === 0 || header.length > LIMITS.idempotencyKeyChars)) {
+    fail(
+      400,
+      "invalid_idempotency_key",
+      "Invalid Idempotency-Key",
+      `1–${LIMITS.idempotencyKeyChars} characters`,
+    );
+  }
+  if (header !== undefined && bodyKey !== undefined && header !== bodyKey) {
+    fail(
+      400,
+      "invalid_idempotency_key",
+      "Conflicting idempotency keys",
+      "header and body keys differ",
+    );
+  }
+  const key = header ?? bodyKey;
+  return key === undefined
+    ? undefined
+    : { key, fingerprint: await sha256Hex(stableStringify(request)) };
+}
+
+/** A workspace id: lower-case letters, digits and dashes, 2–63 characters. */
+export const WorkspaceIdPattern = /^[a-z0-9][a-z0-9-]{1,62}$/;

@@ -1,12 +1,8 @@
-import { err, newId, ok, type Result } from "@baton/core";
-import type { CustomerObject } from "../objects/customer";
-import type { CustomerError } from "../objects/customer-types";
-import type { IdentityObject } from "../objects/identity";
-import type { JourneyObject } from "../objects/journey";
-import { rpc } from "../objects/rpc";
-import { redactMerge } from "../redact-fields";
-import { redactionPatterns, workspaceSettings } from "../settings";
-import { customerStub, identityStub, journeyStub } from "./stubs";
+import { err, newId, ok, type CompiledPattern, type Result } from "@baton/core";
+import type { CustomerError } from "../objects/customer/types";
+import { redactMerge } from "../ingest/redact";
+import { redactionPatterns, workspaceSettings } from "../objects/workspace/settings";
+import { customerStub, identityStub, journeyStub } from "../objects/access";
 
 export interface MergeOutcome {
   mergeId: string;
@@ -28,14 +24,14 @@ export async function mergeCustomers(
   absorbedId: string,
   givenReason: string,
   givenActor: unknown,
+  /** The workspace's redaction rules, when the caller has read the settings already. */
+  patterns?: readonly CompiledPattern[],
 ): Promise<Result<MergeOutcome, CustomerError>> {
   if (survivorId === absorbedId) return err({ code: "customer_not_found" });
   // The customer objects store both with the merge: redacted like any other caller text.
-  const rules = redactionPatterns(await workspaceSettings(env, workspace));
+  const rules = patterns ?? redactionPatterns(await workspaceSettings(env, workspace));
   const { reason, actor } = redactMerge(givenReason, givenActor, rules);
-  const survivorView = rpc<CustomerObject["view"]>(
-    await customerStub(env, workspace, survivorId).view(workspace, survivorId),
-  );
+  const survivorView = await customerStub(env, workspace, survivorId).view(workspace, survivorId);
   // A survivor that was itself merged away cannot take customers in (its cards would be lost);
   // one that has no record yet (created by this very event) can.
   if (survivorView.ok && survivorView.value.mergedInto) {
@@ -46,9 +42,7 @@ export async function mergeCustomers(
   // survivor and can be undone by its id, which moves back whatever had moved.
   await customerStub(env, workspace, survivorId).beginMerge(mergeId, absorbedId, reason, actor);
   const absorbed = customerStub(env, workspace, absorbedId);
-  const moved = rpc<CustomerObject["absorbInto"]>(
-    await absorbed.absorbInto(mergeId, survivorId, reason, actor),
-  );
+  const moved = await absorbed.absorbInto(mergeId, survivorId, reason, actor);
   if (!moved.ok) {
     // Nothing moved: the survivor forgets the merge it had begun.
     await customerStub(env, workspace, survivorId).abortMerge(mergeId);
@@ -56,22 +50,20 @@ export async function mergeCustomers(
   }
   const { identifiers, journeys } = moved.value;
   await Promise.all(
-    identifiers.map(async (i) =>
-      rpc<IdentityObject["relink"]>(
+    identifiers.map(
+      async (i) =>
         await identityStub(env, workspace, i.key).relink(
           workspace,
           absorbedId,
           survivorId,
           mergeId,
         ),
-      ),
     ),
   );
   await Promise.all(
-    journeys.map(async (j) =>
-      rpc<JourneyObject["setCustomer"]>(
+    journeys.map(
+      async (j) =>
         await journeyStub(env, workspace, j.id).setCustomer(workspace, j.id, survivorId, mergeId),
-      ),
     ),
   );
   await customerStub(env, workspace, survivorId).receive(
@@ -98,17 +90,15 @@ export async function unmergeCustomers(
   mergeId: string,
 ): Promise<Result<{ mergeId: string; restoredCustomerId: string }, CustomerError>> {
   const survivor = customerStub(env, workspace, survivorId);
-  const record = rpc<CustomerObject["merge"]>(await survivor.merge(mergeId));
+  const record = await survivor.merge(mergeId);
   if (!record || record.role !== "survivor") return err({ code: "merge_not_found", id: mergeId });
   if (record.undoneAt) return err({ code: "merge_undone", id: mergeId });
-  const back = rpc<CustomerObject["giveBack"]>(await survivor.giveBack(mergeId));
+  const back = await survivor.giveBack(mergeId);
   if (!back.ok) return back;
   const { absorbedId } = back.value;
   // Also everything the absorbed customer still lists: covers a merge that was cut short
   // before the survivor took the records in (unrelink only touches links of this merge).
-  const absorbedView = rpc<CustomerObject["view"]>(
-    await customerStub(env, workspace, absorbedId).view(workspace, absorbedId),
-  );
+  const absorbedView = await customerStub(env, workspace, absorbedId).view(workspace, absorbedId);
   const identifiers = [
     ...new Set([
       ...back.value.identifiers,
@@ -125,10 +115,9 @@ export async function unmergeCustomers(
     identifiers.map(async (k) => identityStub(env, workspace, k).unrelink(mergeId)),
   );
   await Promise.all(
-    journeys.map(async (id) =>
-      rpc<JourneyObject["setCustomer"]>(
+    journeys.map(
+      async (id) =>
         await journeyStub(env, workspace, id).setCustomer(workspace, id, absorbedId, mergeId),
-      ),
     ),
   );
   await customerStub(env, workspace, absorbedId).restore(mergeId);

@@ -1,10 +1,11 @@
 import { redactText, sha256Hex } from "@baton/core";
 import type { CallToolResult, StandardSchemaWithJSON } from "@modelcontextprotocol/server";
 import type { z } from "zod";
-import { checkScope, type Principal } from "../http/auth";
+import { checkScope } from "../http/auth";
+import type { Principal } from "../env";
 import { problem, ProblemError, type Problem } from "../http/problem";
 import { MAX_JSON_DEPTH, stableStringify, tooDeep } from "../http/validate";
-import type { Scope } from "../objects/workspace";
+import type { Scope } from "../objects/workspace/object";
 
 /** Who calls the tools: the Worker's bindings and the verified API key. */
 export interface Caller {

@@ -5,7 +5,8 @@ import {
 } from "@modelcontextprotocol/server";
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
-import { authenticate, type Principal } from "../http/auth";
+import { authenticate } from "../http/auth";
+import type { Principal } from "../env";
 import { ProblemError, problemResponse } from "../http/problem";
 import { serveMcp } from "./serve";
 

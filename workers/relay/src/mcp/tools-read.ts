@@ -20,8 +20,8 @@ import {
   oneSelector,
   resolveTarget,
   type ContextTarget,
-} from "../routes/context";
-import { workspaceSettings } from "../settings";
+} from "../context/target";
+import { workspaceSettings } from "../objects/workspace/settings";
 import { answer, guarded, toolInput, type Caller } from "./results";
 
 /*

@@ -14,8 +14,8 @@ import {
 } from "@baton/core";
 import type { McpServer } from "@modelcontextprotocol/server";
 import * as z from "zod";
-import type { WriteOutcome } from "../objects/journey-types";
-import { runCommand, type CommandInput } from "../routes/journeys";
+import type { WriteOutcome } from "../objects/journey/types";
+import { runCommand, type CommandInput } from "../ingest/command";
 import { answer, guarded, keyFor, toolInput, type Caller } from "./results";
 
 /*

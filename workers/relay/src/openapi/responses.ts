@@ -1,6 +1,6 @@
 import { CustomerId, JourneyId, JourneyStatus, PromiseStatus, Verification } from "@baton/core";
 import * as z from "zod";
-import { SCOPES } from "../objects/workspace";
+import { SCOPES } from "../objects/workspace/object";
 
 /*
  * What the routes answer. The routes build their answers from TypeScript interfaces, not from

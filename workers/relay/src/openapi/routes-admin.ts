@@ -1,6 +1,7 @@
 import { WorkspaceSettingsPatch } from "@baton/core";
 import * as z from "zod";
-import { KeyInput, WorkspaceIdPattern, WorkspaceInput } from "../routes/admin";
+import { WorkspaceIdPattern } from "../http/validate";
+import { KeyInput, WorkspaceInput } from "../routes/admin";
 import * as R from "./responses";
 import type { RouteDoc } from "./table";
 

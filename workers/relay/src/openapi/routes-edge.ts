@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { WorkspaceIdPattern } from "../routes/admin";
+import { WorkspaceIdPattern } from "../http/validate";
 import { SessionInput } from "../routes/chat";
 import { ConnectEvent, GenesysInput, StudioQuery } from "../routes/hooks-ivr";
 import * as R from "./responses";

@@ -1,6 +1,6 @@
 import { EventInput, JourneyId } from "@baton/core";
 import { EffortQuery } from "../routes/analytics";
-import { ContextQuery } from "../routes/context";
+import { ContextQuery } from "../context/target";
 import { AssertionInput } from "../routes/context-assertions";
 import { EventsQuery, SearchQuery } from "../routes/journeys";
 import * as R from "./responses";

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Scope } from "../objects/workspace";
+import type { Scope } from "../objects/workspace/object";
 
 /*
  * The route table: one entry per documented route, naming the very zod schema objects the

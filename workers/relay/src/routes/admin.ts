@@ -1,3 +1,4 @@
+import { workspaceStub } from "../objects/access";
 import { LIMITS, WorkspaceSettingsPatch, newSecret } from "@baton/core";
 import { Hono, type Context } from "hono";
 import * as z from "zod";
@@ -5,12 +6,9 @@ import type { AppEnv } from "../env";
 import { requireAdminSecret, requireScope } from "../http/auth";
 import { unwrap } from "../http/errors";
 import { fail } from "../http/problem";
-import { jsonBody, sha256Hex } from "../http/validate";
-import { rpc } from "../objects/rpc";
-import { SCOPES, type WorkspaceObject } from "../objects/workspace";
-import { forgetSettings } from "../settings";
-
-export const WorkspaceIdPattern = /^[a-z0-9][a-z0-9-]{1,62}$/;
+import { WorkspaceIdPattern, jsonBody, sha256Hex } from "../http/validate";
+import { SCOPES } from "../objects/workspace/object";
+import { forgetSettings } from "../objects/workspace/settings";
 
 export const WorkspaceInput = z.strictObject({
   name: z.string().trim().min(1).max(LIMITS.labelChars),
@@ -47,18 +45,14 @@ function wsParam(c: Context<AppEnv>): string {
   return ws;
 }
 
-const stub = (env: Env, ws: string) => env.WORKSPACE.get(env.WORKSPACE.idFromName(ws));
+const stub = (env: Env, ws: string) => workspaceStub(env, ws);
 
 async function createKey(c: Context<AppEnv>, ws: string) {
   const input = await jsonBody(c, KeyInput);
   const id = input.id ?? newSecret(12);
   const secret = input.secret ?? newSecret(40);
   const hash = await sha256Hex(secret);
-  const out = unwrap(
-    rpc<WorkspaceObject["putKey"]>(
-      await stub(c.env, ws).putKey(id, input.name, input.scopes, hash),
-    ),
-  );
+  const out = unwrap(await stub(c.env, ws).putKey(id, input.name, input.scopes, hash));
   return c.json(
     { ...out.key, workspace: ws, key: `bk_${ws}.${id}.${secret}` },
     out.created ? 201 : 200,
@@ -72,35 +66,29 @@ admin.use("*", requireAdminSecret);
 admin.put("/workspaces/:ws", async (c) => {
   const ws = wsParam(c);
   const { name } = await jsonBody(c, WorkspaceInput);
-  const out = rpc<WorkspaceObject["upsert"]>(await stub(c.env, ws).upsert(ws, name));
+  const out = await stub(c.env, ws).upsert(ws, name);
   return c.json(out.workspace, out.created ? 201 : 200);
 });
 admin.get("/workspaces/:ws", async (c) => {
   const ws = wsParam(c);
-  return c.json(unwrap(rpc<WorkspaceObject["get"]>(await stub(c.env, ws).get())));
+  return c.json(unwrap(await stub(c.env, ws).get()));
 });
 admin.patch("/workspaces/:ws/settings", async (c) => {
   const ws = wsParam(c);
   const patch = await jsonBody(c, WorkspaceSettingsPatch);
-  const out = unwrap(
-    rpc<WorkspaceObject["patchSettings"]>(await stub(c.env, ws).patchSettings(patch)),
-  );
+  const out = unwrap(await stub(c.env, ws).patchSettings(patch));
   forgetSettings(ws);
   return c.json(out);
 });
 admin.post("/workspaces/:ws/keys", async (c) => createKey(c, wsParam(c)));
 admin.get("/workspaces/:ws/keys", async (c) => {
   const ws = wsParam(c);
-  unwrap(rpc<WorkspaceObject["get"]>(await stub(c.env, ws).get()));
+  unwrap(await stub(c.env, ws).get());
   return c.json({ items: await stub(c.env, ws).listKeys() });
 });
 admin.delete("/workspaces/:ws/keys/:keyId", async (c) => {
   const ws = wsParam(c);
-  return c.json(
-    unwrap(
-      rpc<WorkspaceObject["revokeKey"]>(await stub(c.env, ws).revokeKey(c.req.param("keyId"))),
-    ),
-  );
+  return c.json(unwrap(await stub(c.env, ws).revokeKey(c.req.param("keyId"))));
 });
 
 /** Self-service for a workspace's own `admin`-scoped keys. */
@@ -112,17 +100,12 @@ keys.post("/", async (c) => createKey(c, c.get("principal").workspace));
 export const settings = new Hono<AppEnv>();
 settings.use("*", requireScope("admin"));
 settings.get("/", async (c) =>
-  c.json(
-    unwrap(rpc<WorkspaceObject["get"]>(await stub(c.env, c.get("principal").workspace).get()))
-      .settings,
-  ),
+  c.json(unwrap(await stub(c.env, c.get("principal").workspace).get()).settings),
 );
 settings.patch("/", async (c) => {
   const ws = c.get("principal").workspace;
   const patch = await jsonBody(c, WorkspaceSettingsPatch);
-  const out = unwrap(
-    rpc<WorkspaceObject["patchSettings"]>(await stub(c.env, ws).patchSettings(patch)),
-  );
+  const out = unwrap(await stub(c.env, ws).patchSettings(patch));
   forgetSettings(ws);
   return c.json(out.settings);
 });
@@ -130,11 +113,5 @@ keys.get("/", async (c) =>
   c.json({ items: await stub(c.env, c.get("principal").workspace).listKeys() }),
 );
 keys.delete("/:keyId", async (c) =>
-  c.json(
-    unwrap(
-      rpc<WorkspaceObject["revokeKey"]>(
-        await stub(c.env, c.get("principal").workspace).revokeKey(c.req.param("keyId")),
-      ),
-    ),
-  ),
+  c.json(unwrap(await stub(c.env, c.get("principal").workspace).revokeKey(c.req.param("keyId")))),
 );

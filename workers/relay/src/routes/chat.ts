@@ -8,10 +8,10 @@ import { fail } from "../http/problem";
 import { jsonBody, sha256Hex, stableStringify } from "../http/validate";
 import { verifyChatUser } from "../identity/chat-identity";
 import { signSession, verifySession } from "../chat/session-token";
-import { journeyStub } from "../identity/stubs";
-import { ingestEvent } from "../relay";
-import { workspaceSettings } from "../settings";
-import { WorkspaceIdPattern } from "./admin";
+import { journeyStub } from "../objects/access";
+import { ingestEvent } from "../ingest/pipeline";
+import { workspaceSettings } from "../objects/workspace/settings";
+import { WorkspaceIdPattern } from "../http/validate";
 
 /**
  * Web chat, called from the customer's browser (no API key): a session start resolves the

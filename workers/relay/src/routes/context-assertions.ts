@@ -5,8 +5,9 @@ import type { AppEnv } from "../env";
 import { ASSERTION_METHODS, ASSERTION_TTL, signAssertion } from "../context/assertion";
 import { fail } from "../http/problem";
 import { jsonBody } from "../http/validate";
-import { normalizeAll } from "../identity/normalize";
-import { workspaceSettings } from "../settings";
+import { normalizeIdentifiers } from "../ingest/normalize";
+import { unwrap } from "../http/errors";
+import { workspaceSettings } from "../objects/workspace/settings";
 
 /** `POST /v1/context/assertions`: what the flow vouches for. */
 export const AssertionInput = z.strictObject({
@@ -41,12 +42,14 @@ export async function mintAssertion(c: Context<AppEnv>) {
     );
   const settings = await workspaceSettings(c.env, ws);
   if (!settings) fail(404, "workspace_not_found", "Workspace not found");
-  const { linked } = normalizeAll(
-    [input.identifier],
-    settings,
-    "assertion",
-    "asserted",
-    () => "identifier.value",
+  const { linked } = unwrap(
+    normalizeIdentifiers(
+      [input.identifier],
+      settings,
+      "assertion",
+      "asserted",
+      () => "identifier.value",
+    ),
   );
   const id = linked[0];
   if (!id) {

@@ -7,13 +7,10 @@ import { unwrap } from "../http/errors";
 import { fail } from "../http/problem";
 import { jsonBody } from "../http/validate";
 import { mergeCustomers, unmergeCustomers } from "../identity/merge";
-import { normalizeAll } from "../identity/normalize";
-import { customerStub, identityStub } from "../identity/stubs";
-import type { CustomerObject } from "../objects/customer";
-import type { LinkedIdentifier } from "../objects/customer-types";
-import type { IdentityObject } from "../objects/identity";
-import { rpc } from "../objects/rpc";
-import { workspaceSettings } from "../settings";
+import { normalizeIdentifiers } from "../ingest/normalize";
+import { customerStub, identityStub } from "../objects/access";
+import type { LinkedIdentifier } from "../objects/customer/types";
+import { workspaceSettings } from "../objects/workspace/settings";
 
 export const customers = new Hono<AppEnv>();
 
@@ -33,7 +30,7 @@ function customerIdOf(c: Context<AppEnv>): string {
 
 async function view(c: Context<AppEnv>, id: string) {
   const ws = c.get("principal").workspace;
-  return unwrap(rpc<CustomerObject["view"]>(await customerStub(c.env, ws, id).view(ws, id)));
+  return unwrap(await customerStub(c.env, ws, id).view(ws, id));
 }
 
 async function normalizeOne(
@@ -43,12 +40,14 @@ async function normalizeOne(
   source: string,
 ) {
   const settings = await workspaceSettings(c.env, c.get("principal").workspace);
-  const { linked } = normalizeAll(
-    [{ ...identifier, verification }],
-    settings,
-    source,
-    verification,
-    () => "identifier.value",
+  const { linked } = unwrap(
+    normalizeIdentifiers(
+      [{ ...identifier, verification }],
+      settings,
+      source,
+      verification,
+      () => "identifier.value",
+    ),
   );
   const first = linked[0];
   if (!first)
@@ -73,24 +72,18 @@ async function linkOrMerge(
   actor: unknown,
 ) {
   const ws = c.get("principal").workspace;
-  const link = rpc<IdentityObject["claim"]>(
-    await identityStub(c.env, ws, identifier.key).claim(
-      ws,
-      identifier.key,
-      customerId,
-      identifier.source,
-      identifier.verification,
-    ),
+  const link = await identityStub(c.env, ws, identifier.key).claim(
+    ws,
+    identifier.key,
+    customerId,
+    identifier.source,
+    identifier.verification,
   );
   let merge = null;
   if (link.customerId !== customerId) {
     merge = unwrap(await mergeCustomers(c.env, ws, customerId, link.customerId, reason, actor));
   }
-  unwrap(
-    rpc<CustomerObject["link"]>(
-      await customerStub(c.env, ws, customerId).link(ws, customerId, identifier),
-    ),
-  );
+  unwrap(await customerStub(c.env, ws, customerId).link(ws, customerId, identifier));
   return merge;
 }
 
@@ -124,7 +117,7 @@ customers.delete("/:id/identifiers/:type/:value", write, async (c) => {
   const parsed = Identifier.safeParse({ type: c.req.param("type"), value: c.req.param("value") });
   if (!parsed.success) fail(404, "identifier_not_found", "Identifier not linked");
   const identifier = await normalizeOne(c, parsed.data, "asserted", "api");
-  unwrap(rpc<CustomerObject["unlink"]>(await customerStub(c.env, ws, id).unlink(identifier.key)));
+  unwrap(await customerStub(c.env, ws, id).unlink(identifier.key));
   await identityStub(c.env, ws, identifier.key).unlink(ws, id);
   return c.json(await view(c, id));
 });
@@ -176,13 +169,11 @@ customers.post("/:id/verifications", write, async (c) => {
   const input = await jsonBody(c, VerificationInput);
   const identifier = await normalizeOne(c, input.identifier, "verified", "otp");
   const ws = c.get("principal").workspace;
-  const issued = rpc<CustomerObject["startVerification"]>(
-    await customerStub(c.env, ws, id).startVerification({
-      key: identifier.key,
-      type: identifier.type,
-      value: identifier.value,
-    }),
-  );
+  const issued = await customerStub(c.env, ws, id).startVerification({
+    key: identifier.key,
+    type: identifier.type,
+    value: identifier.value,
+  });
   return c.json({ ...issued, identifier: { type: identifier.type, value: identifier.value } }, 201);
 });
 
@@ -197,11 +188,7 @@ customers.post("/:id/verifications/:vid/confirm", write, async (c) => {
   const ws = c.get("principal").workspace;
   const input = await jsonBody(c, ConfirmInput);
   const stub = customerStub(c.env, ws, id);
-  const checked = unwrap(
-    rpc<CustomerObject["confirmVerification"]>(
-      await stub.confirmVerification(c.req.param("vid"), input.code),
-    ),
-  );
+  const checked = unwrap(await stub.confirmVerification(c.req.param("vid"), input.code));
   const identifier = await normalizeOne(
     c,
     { type: checked.type as Identifier["type"], value: checked.value },
@@ -260,10 +247,6 @@ customers.post("/:id/pending-links/:pid/reject", write, async (c) => {
   if (pending.status !== "pending") {
     fail(409, "pending_link_settled", "Pending link already settled", `it is ${pending.status}`);
   }
-  unwrap(
-    rpc<CustomerObject["settlePending"]>(
-      await customerStub(c.env, ws, id).settlePending(pending.id, "rejected"),
-    ),
-  );
+  unwrap(await customerStub(c.env, ws, id).settlePending(pending.id, "rejected"));
   return c.json(await view(c, id));
 });

@@ -1,40 +1,10 @@
-import { EventInput, LIMITS } from "@baton/core";
+import { EventInput } from "@baton/core";
 import { Hono } from "hono";
 import { requireScope } from "../http/auth";
 import { unwrap } from "../http/errors";
-import { fail } from "../http/problem";
-import { jsonBody, sha256Hex, stableStringify } from "../http/validate";
-import type { Idempotency } from "../objects/journey-types";
+import { idempotencyOf, jsonBody } from "../http/validate";
 import type { AppEnv } from "../env";
-import { ingestEvent } from "../relay";
-
-/** Reads the idempotency key from the body or the Idempotency-Key header (they must agree). */
-export async function idempotencyOf(
-  header: string | undefined,
-  bodyKey: string | undefined,
-  request: unknown,
-): Promise<Idempotency | undefined> {
-  if (header !== undefined && (header.length === 0 || header.length > LIMITS.idempotencyKeyChars)) {
-    fail(
-      400,
-      "invalid_idempotency_key",
-      "Invalid Idempotency-Key",
-      `1–${LIMITS.idempotencyKeyChars} characters`,
-    );
-  }
-  if (header !== undefined && bodyKey !== undefined && header !== bodyKey) {
-    fail(
-      400,
-      "invalid_idempotency_key",
-      "Conflicting idempotency keys",
-      "header and body keys differ",
-    );
-  }
-  const key = header ?? bodyKey;
-  return key === undefined
-    ? undefined
-    : { key, fingerprint: await sha256Hex(stableStringify(request)) };
-}
+import { ingestEvent } from "../ingest/pipeline";
 
 export const events = new Hono<AppEnv>();
 

@@ -4,7 +4,7 @@ import type { AppEnv } from "../env";
 import { requireScope } from "../http/auth";
 import { fail } from "../http/problem";
 import { jsonBody, query } from "../http/validate";
-import { workspaceSettings } from "../settings";
+import { workspaceSettings } from "../objects/workspace/settings";
 import { ASSERTION_MAX_CHARS } from "../context/assertion";
 import { disclosureHeaders, stirToAttestation, type RequestEvidence } from "../context/disclosure";
 import { ivrAnswer } from "../context/ivr";

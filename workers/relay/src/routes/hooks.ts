@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
-import { emailHooks } from "./hooks-email";
-import { twilio } from "./hooks-twilio";
+import { emailHooks } from "../ingest/email-hooks";
+import { twilio } from "../ingest/twilio";
 
 /**
  * Provider webhooks under /hooks/:workspace/…. Each provider authenticates with its own

@@ -13,7 +13,6 @@ import {
   PromiseRenegotiateInput,
   PromiseSettleInput,
   StatusInput,
-  WorkspaceSettings,
 } from "@baton/core";
 import { Hono, type Context } from "hono";
 import * as z from "zod";
@@ -22,14 +21,9 @@ import { requireScope } from "../http/auth";
 import { unwrap } from "../http/errors";
 import { fail } from "../http/problem";
 import { jsonBody, query } from "../http/validate";
-import type { JourneyObject } from "../objects/journey";
-import type { JourneyCommand, WriteOutcome } from "../objects/journey-types";
-import { rpc } from "../objects/rpc";
-import { journeyStub } from "../relay";
-import { idempotencyOf } from "./events";
+import { journeyStub } from "../objects/access";
 import { searchJourneys } from "./journey-search";
-import { redactCommand } from "../redact-fields";
-import { redactionPatterns, workspaceSettings } from "../settings";
+import { runCommand, type CommandInput } from "../ingest/command";
 
 export const journeys = new Hono<AppEnv>();
 
@@ -37,55 +31,6 @@ function journeyIdOf(c: Context<AppEnv>): string {
   const id = c.req.param("id");
   if (!JourneyId.safeParse(id).success) fail(404, "journey_not_found", "Journey not found");
   return id ?? "";
-}
-
-/** Fields a command takes from the workspace settings rather than from its caller. */
-type FromSettings = "guard" | "policy" | "recovery" | "timeZone";
-/** A journey command as its caller sends it; `runCommand` adds what the settings decide. */
-export type CommandInput = Sent<JourneyCommand>;
-type Sent<C> = C extends JourneyCommand ? Omit<C, FromSettings> : never;
-
-/** Used when the workspace has no settings row yet: the schema's own defaults. */
-const DEFAULT_POLICY = WorkspaceSettings.parse({}).promises;
-
-/** Adds the workspace's handoff guard, promise policy, recovery fallbacks and time zone. */
-function withSettings(input: CommandInput, settings: WorkspaceSettings | null): JourneyCommand {
-  switch (input.kind) {
-    case "owner":
-      return { ...input, guard: settings?.handoff };
-    case "promise.add":
-    case "promise.renegotiate":
-      return { ...input, policy: settings?.promises ?? DEFAULT_POLICY };
-    case "promise.settle":
-      return { ...input, recovery: settings?.recovery, timeZone: settings?.ivr.timeZone };
-    case "exception.raise":
-      return { ...input, recovery: settings?.recovery };
-    default:
-      return input;
-  }
-}
-
-/**
- * Sends one command to a journey: fingerprints what the caller sent (so a retry matches even
- * if the settings changed meanwhile), adds the settings, applies the workspace's redaction
- * patterns, and writes once. Shared by the REST routes below and the MCP tools.
- */
-export async function runCommand(
-  env: Env,
-  ws: string,
-  journeyId: string,
-  input: CommandInput,
-  idempotencyKey: string | undefined,
-): Promise<WriteOutcome> {
-  const idempotency = await idempotencyOf(idempotencyKey, undefined, input);
-  const settings = await workspaceSettings(env, ws);
-  const command = redactCommand(withSettings(input, settings), redactionPatterns(settings));
-  const stub = journeyStub(env, ws, journeyId);
-  return unwrap(
-    rpc<JourneyObject["command"]>(
-      await stub.command({ workspace: ws, journeyId, idempotency, command }),
-    ),
-  );
 }
 
 /** Sends one command to the journey object and answers with the new context. */
@@ -120,9 +65,7 @@ journeys.get("/", requireScope("journeys:read"), async (c) => {
 journeys.get("/:id", requireScope("journeys:read"), async (c) => {
   const ws = c.get("principal").workspace;
   const id = journeyIdOf(c);
-  return c.json(
-    unwrap(rpc<JourneyObject["context"]>(await journeyStub(c.env, ws, id).context(ws, id))),
-  );
+  return c.json(unwrap(await journeyStub(c.env, ws, id).context(ws, id)));
 });
 
 export const EventsQuery = z.strictObject({
@@ -134,13 +77,7 @@ journeys.get("/:id/events", requireScope("journeys:read"), async (c) => {
   const ws = c.get("principal").workspace;
   const id = journeyIdOf(c);
   const q = query(c, EventsQuery);
-  return c.json(
-    unwrap(
-      rpc<JourneyObject["events"]>(
-        await journeyStub(c.env, ws, id).events(ws, id, q.after, q.limit),
-      ),
-    ),
-  );
+  return c.json(unwrap(await journeyStub(c.env, ws, id).events(ws, id, q.after, q.limit)));
 });
 
 const write = requireScope("journeys:write");
@@ -156,9 +93,7 @@ journeys.put("/:id/owner", write, async (c) =>
 async function contextPart<K extends "promises" | "exceptions">(c: Context<AppEnv>, key: K) {
   const ws = c.get("principal").workspace;
   const id = journeyIdOf(c);
-  const ctx = unwrap(
-    rpc<JourneyObject["context"]>(await journeyStub(c.env, ws, id).context(ws, id)),
-  );
+  const ctx = unwrap(await journeyStub(c.env, ws, id).context(ws, id));
   return c.json({ items: ctx[key] });
 }
 

@@ -1,3 +1,4 @@
+import { webhooksStub } from "../objects/access";
 import { LIMITS } from "@baton/core";
 import { Hono, type Context } from "hono";
 import * as z from "zod";
@@ -6,10 +7,8 @@ import { requireScope } from "../http/auth";
 import { unwrap } from "../http/errors";
 import { fail } from "../http/problem";
 import { check, jsonBody, query } from "../http/validate";
-import { rpc } from "../objects/rpc";
-import type { WebhooksObject } from "../objects/webhooks";
-import { MAX_EVENT_TYPES, eventTypeProblem, webhookUrlProblem } from "../objects/webhooks-filter";
-import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from "../objects/webhooks-schema";
+import { MAX_EVENT_TYPES, eventTypeProblem, webhookUrlProblem } from "../objects/webhooks/filter";
+import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from "../objects/webhooks/schema";
 
 /** Outbound webhook subscriptions of the caller's workspace (docs/webhooks-out.md). */
 export const webhooks = new Hono<AppEnv>();
@@ -87,8 +86,7 @@ export const DeadLettersQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
-const stub = (c: Context<AppEnv>) =>
-  c.env.WEBHOOKS.get(c.env.WEBHOOKS.idFromName(c.get("principal").workspace));
+const stub = (c: Context<AppEnv>) => webhooksStub(c.env, c.get("principal").workspace);
 
 /** The `:id` parameter; an id that cannot exist is a 404 without asking the object. */
 function subscriptionId(c: Context<AppEnv>): string {
@@ -110,68 +108,58 @@ async function optionalBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S) 
 webhooks.post("/", async (c) => {
   const input = await jsonBody(c, CreateInput);
   const ws = c.get("principal").workspace;
-  const out = unwrap(rpc<WebhooksObject["create"]>(await stub(c).create(ws, input)));
+  const out = unwrap(await stub(c).create(ws, input));
   return c.json({ ...out.subscription, secret: out.secret }, 201, {
     location: `/v1/webhooks/${out.subscription.id}`,
   });
 });
 
-webhooks.get("/", async (c) =>
-  c.json({ items: rpc<WebhooksObject["list"]>(await stub(c).list()) }),
-);
+webhooks.get("/", async (c) => c.json({ items: await stub(c).list() }));
 
-webhooks.get("/:id", async (c) =>
-  c.json(unwrap(rpc<WebhooksObject["get"]>(await stub(c).get(subscriptionId(c))))),
-);
+webhooks.get("/:id", async (c) => c.json(unwrap(await stub(c).get(subscriptionId(c)))));
 
 webhooks.patch("/:id", async (c) => {
   const id = subscriptionId(c);
   const patch = await jsonBody(c, PatchInput);
-  return c.json(unwrap(rpc<WebhooksObject["update"]>(await stub(c).update(id, patch))));
+  return c.json(unwrap(await stub(c).update(id, patch)));
 });
 
-webhooks.delete("/:id", async (c) =>
-  c.json(unwrap(rpc<WebhooksObject["remove"]>(await stub(c).remove(subscriptionId(c))))),
-);
+webhooks.delete("/:id", async (c) => c.json(unwrap(await stub(c).remove(subscriptionId(c)))));
 
-webhooks.get("/:id/secret", async (c) =>
-  c.json(unwrap(rpc<WebhooksObject["secret"]>(await stub(c).secret(subscriptionId(c))))),
-);
+webhooks.get("/:id/secret", async (c) => c.json(unwrap(await stub(c).secret(subscriptionId(c)))));
 
 webhooks.post("/:id/rotate-secret", async (c) => {
   const id = subscriptionId(c);
   const { graceSeconds } = await optionalBody(c, RotateInput);
-  return c.json(
-    unwrap(rpc<WebhooksObject["rotateSecret"]>(await stub(c).rotateSecret(id, graceSeconds))),
-  );
+  return c.json(unwrap(await stub(c).rotateSecret(id, graceSeconds)));
 });
 
 webhooks.get("/:id/deliveries", async (c) => {
   const id = subscriptionId(c);
   const q = query(c, DeliveriesQuery);
-  return c.json(unwrap(rpc<WebhooksObject["attempts"]>(await stub(c).attempts(id, q))));
+  return c.json(unwrap(await stub(c).attempts(id, q)));
 });
 
 webhooks.get("/:id/dead-letters", async (c) => {
   const id = subscriptionId(c);
   const q = query(c, DeadLettersQuery);
-  return c.json(unwrap(rpc<WebhooksObject["deadLetters"]>(await stub(c).deadLetters(id, q))));
+  return c.json(unwrap(await stub(c).deadLetters(id, q)));
 });
 
 webhooks.post("/:id/dead-letters/replay", async (c) => {
   const id = subscriptionId(c);
   const { ids } = await optionalBody(c, ReplayInput);
-  return c.json(unwrap(rpc<WebhooksObject["replay"]>(await stub(c).replay(id, ids ?? null))), 202);
+  return c.json(unwrap(await stub(c).replay(id, ids ?? null)), 202);
 });
 
 webhooks.post("/:id/retry", async (c) => {
   const id = subscriptionId(c);
   await optionalBody(c, Empty);
-  return c.json(unwrap(rpc<WebhooksObject["retryNow"]>(await stub(c).retryNow(id))), 202);
+  return c.json(unwrap(await stub(c).retryNow(id)), 202);
 });
 
 webhooks.post("/:id/test", async (c) => {
   const id = subscriptionId(c);
   await optionalBody(c, Empty);
-  return c.json(unwrap(rpc<WebhooksObject["sendTest"]>(await stub(c).sendTest(id))), 202);
+  return c.json(unwrap(await stub(c).sendTest(id)), 202);
 });

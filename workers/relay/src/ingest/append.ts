@@ -1,0 +1,118 @@
+import { err, ok, type Result } from "@baton/core";
+import { customerStub, identityStub, journeyStub } from "../objects/access";
+import type { Idempotency, JourneyError, NewEvent } from "../objects/journey/types";
+import type { Route } from "./resolve";
+import type { IngestContext, IngestResult } from "./types";
+
+/** The reopen window when the workspace sets none: a journey resolved this recently reopens. */
+const DEFAULT_REOPEN_HOURS = 72;
+
+/**
+ * The last step: one journey write. A journey named by id or thread reopens if resolved. For
+ * a customer, the customer object picks the journey (its open one, a recently resolved one to
+ * reopen, or a new one) and the event is appended there; if the journey resolved meanwhile
+ * (the customer's card was stale), the customer records that and picks again.
+ */
+export async function append(
+  ctx: IngestContext,
+  route: Route,
+  event: NewEvent,
+  idempotency: Idempotency | undefined,
+  forceNew: boolean,
+): Promise<Result<IngestResult, JourneyError>> {
+  if (route.kind === "journey") {
+    return appendTo(ctx, route.journeyId, route.rule, event, idempotency);
+  }
+  const { env, workspace, settings } = ctx;
+  const { match } = route;
+  let customerId = match.customerId;
+  const reopenWindowMs = (settings?.reopenWindowHours ?? DEFAULT_REOPEN_HOURS) * 3_600_000;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const customer = customerStub(env, workspace, customerId);
+    const pick = await customer.resolve({
+      workspace,
+      customerId,
+      identifiers: match.linked,
+      reopenWindowMs,
+      forceNew,
+      requestKey: idempotency?.key,
+    });
+    if (pick.kind === "redirect") {
+      customerId = pick.customerId;
+      continue;
+    }
+    const res = await journeyStub(env, workspace, pick.journeyId).ingest({
+      workspace,
+      journeyId: pick.journeyId,
+      customerId,
+      create: true,
+      whenResolved: pick.rule === "reopened" ? "reopen" : "reject",
+      idempotency,
+      event,
+    });
+    if (res.ok) {
+      return ok({
+        ...res.value,
+        journeyId: pick.journeyId,
+        customerId,
+        resolution: { rule: pick.rule, alternatives: pick.alternatives },
+        verification: match.verification,
+        merges: match.merges,
+        pendingLinks: match.pendingLinks,
+      });
+    }
+    if (res.error.code !== "journey_resolved") return res;
+    // The card was stale: record the resolution and ask again.
+    await customer.closed(pick.journeyId, res.error.resolvedAt ?? new Date().toISOString());
+  }
+  return err({ code: "journey_resolved", resolvedAt: null });
+}
+
+/** Appends to a journey named by id or thread; a resolved journey reopens. */
+async function appendTo(
+  ctx: IngestContext,
+  journeyId: string,
+  rule: "explicit" | "thread",
+  event: NewEvent,
+  idempotency: Idempotency | undefined,
+): Promise<Result<IngestResult, JourneyError>> {
+  const { env, workspace } = ctx;
+  const res = await journeyStub(env, workspace, journeyId).ingest({
+    workspace,
+    journeyId,
+    customerId: null,
+    create: false,
+    whenResolved: "reopen",
+    idempotency,
+    event,
+  });
+  if (!res.ok) return res;
+  return ok({
+    ...res.value,
+    journeyId,
+    customerId: res.value.context.customerId,
+    resolution: { rule, alternatives: [] },
+    verification: null,
+    merges: [],
+    pendingLinks: [],
+  });
+}
+
+/** The event's thread references now lead to its journey (the first claim of each wins). */
+export async function claimThreads(
+  ctx: IngestContext,
+  refs: string[],
+  written: { journeyId: string; customerId: string | null },
+): Promise<void> {
+  const { env, workspace } = ctx;
+  await Promise.all(
+    refs.map(async (r) =>
+      identityStub(env, workspace, `thread:${r}`).claimThread(
+        workspace,
+        r,
+        written.journeyId,
+        written.customerId,
+      ),
+    ),
+  );
+}

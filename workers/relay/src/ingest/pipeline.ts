@@ -1,0 +1,62 @@
+import type { EventInput, Result } from "@baton/core";
+import type { Idempotency } from "../objects/journey/types";
+import { redactionPatterns, workspaceSettings } from "../objects/workspace/settings";
+import { append, claimThreads } from "./append";
+import { normalizeIdentifiers } from "./normalize";
+import { redactEvent } from "./redact";
+import { resolve } from "./resolve";
+import type {
+  IngestContext,
+  IngestError,
+  IngestOptions,
+  IngestResult,
+  ResolutionRule,
+} from "./types";
+
+/*
+ * The ingest pipeline (docs/architecture.md, "The ingest path"). Every channel ends here, and
+ * one request reads top to bottom through this folder:
+ *
+ *   verify, parse   at the edge that received it: twilio.ts, email.ts, routes/events.ts, routes/chat.ts
+ *   normalize       normalize.ts: the identifiers, once, with the workspace's region
+ *   redact          redact.ts: every caller-written field, once, with the workspace's rules
+ *   resolve         resolve.ts: the explicit journey, a known thread, or the customer
+ *   append          append.ts: one journey write (the customer object picks the journey)
+ *
+ * The workspace settings are read once, by the edge or here, and passed down. Each step
+ * returns a `Result`; http/errors.ts turns the errors into problems at the edge.
+ */
+
+export type { IngestContext, IngestError, IngestOptions, IngestResult, ResolutionRule };
+
+/** Normalizes, redacts, resolves and appends one event (one journey write). */
+export async function ingestEvent(
+  env: Env,
+  workspace: string,
+  input: EventInput,
+  idempotency: Idempotency | undefined,
+  options: IngestOptions = {},
+): Promise<Result<IngestResult, IngestError>> {
+  const settings =
+    options.settings !== undefined ? options.settings : await workspaceSettings(env, workspace);
+  const ctx: IngestContext = { env, workspace, settings };
+  const { journeyId, identifiers, threadRefs, newJourney, idempotencyKey: _k, ...raw } = input;
+  const source = options.source ?? "api";
+  // An identifier that cannot be read is an error only if the route needs the identifiers.
+  const ids = normalizeIdentifiers(identifiers ?? [], settings, source);
+  const patterns = redactionPatterns(settings);
+  // Identifiers and thread references stay as given (they route); everything stored is redacted.
+  const event = redactEvent(raw, patterns);
+  const refs = [...new Set(threadRefs ?? [])];
+  const route = await resolve(ctx, {
+    journeyId,
+    refs,
+    ids,
+    actor: options.actor ?? event.actor,
+    patterns,
+  });
+  if (!route.ok) return route;
+  const result = await append(ctx, route.value, event, idempotency, newJourney ?? false);
+  if (result.ok && refs.length > 0) await claimThreads(ctx, refs, result.value);
+  return result;
+}

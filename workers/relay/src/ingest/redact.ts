@@ -1,0 +1,183 @@
+import {
+  redactDeep,
+  redactText,
+  type Actor,
+  type CompiledPattern,
+  type Facts,
+  type Reason,
+} from "@baton/core";
+import type { JourneyCommand, NewEvent } from "../objects/journey/types";
+
+/**
+ * The one list of fields that carry caller text, and so go through redaction in the Worker
+ * before anything reaches an object: every rule applies (the workspace's built-ins, card
+ * numbers, the workspace's patterns). docs/privacy.md lists the same fields. Left alone:
+ * identifiers and thread references (they route the event), enumerations, instants, and the
+ * ids Baton issued (journey, promise, constraint, exception ids), which a broad workspace
+ * pattern could otherwise rewrite after validation.
+ */
+type Rules = readonly CompiledPattern[];
+
+const str = (s: string, p: Rules) => redactText(s, p).text;
+
+const opt = <S extends string | null | undefined>(s: S, p: Rules): S =>
+  (typeof s === "string" ? str(s, p) : s) as S;
+
+/** Who did something: id, name and team are free text typed by a person or a system. */
+function actor<A extends Actor | undefined>(a: A, p: Rules): A {
+  if (!a) return a;
+  const out: Actor = { ...a };
+  for (const k of ["id", "name", "team"] as const) {
+    const v = a[k];
+    if (v !== undefined) out[k] = str(v, p);
+  }
+  return out as A;
+}
+
+/** Fact keys and string values (a key such as `card_4111…` would otherwise be stored raw). */
+function facts<F extends Facts | undefined>(f: F, p: Rules): F {
+  if (!f) return f;
+  const out: Facts = {};
+  for (const [k, v] of Object.entries(f)) out[str(k, p)] = typeof v === "string" ? str(v, p) : v;
+  return out as F;
+}
+
+function reason<R extends Reason | undefined>(r: R, p: Rules): R {
+  return r ? { ...r, text: opt(r.text, p) } : r;
+}
+
+function data<D extends Record<string, unknown> | undefined>(d: D, p: Rules): D {
+  return d ? redactDeep(d, p).value : d;
+}
+
+/**
+ * The event with its text, data, reason, facts and actor redacted. `redactions` counts what
+ * was replaced in text and data (the journey object adds what it still finds, normally none).
+ */
+export function redactEvent(e: NewEvent, p: Rules): NewEvent {
+  const text = e.text === undefined ? undefined : redactText(e.text, p);
+  const deep = e.data ? redactDeep(e.data, p) : undefined;
+  return {
+    ...e,
+    text: text?.text,
+    data: deep?.value,
+    reason: reason(e.reason, p),
+    facts: facts(e.facts, p),
+    actor: actor(e.actor, p),
+    redactions: (text?.count ?? 0) + (deep?.count ?? 0),
+  };
+}
+
+/** A merge's reason and actor (the customer object stores both with the merge). */
+export function redactMerge(
+  why: string,
+  who: unknown,
+  p: Rules,
+): { reason: string; actor: unknown } {
+  const isActor = typeof who === "object" && who !== null && "kind" in who;
+  return { reason: str(why, p), actor: isActor ? actor(who as Actor, p) : who };
+}
+
+/** The command with every caller-written field redacted: sentences, notes, names, data. */
+export function redactCommand(c: JourneyCommand, p: Rules): JourneyCommand {
+  switch (c.kind) {
+    case "patch": {
+      const { patch } = c;
+      return {
+        ...c,
+        patch: {
+          ...patch,
+          reason: reason(patch.reason, p),
+          facts: facts(patch.facts, p),
+          actor: actor(patch.actor, p),
+        },
+      };
+    }
+    case "owner": {
+      const { owner } = c;
+      return {
+        ...c,
+        owner: {
+          ...owner,
+          // The lease compares ids: the expected id is redacted like the stored one.
+          id: str(owner.id, p),
+          expectedOwnerId: opt(owner.expectedOwnerId, p),
+          name: opt(owner.name, p),
+          team: opt(owner.team, p),
+          note: opt(owner.note, p),
+          actor: actor(owner.actor, p),
+          handoff: owner.handoff && {
+            reason: str(owner.handoff.reason, p),
+            summary: str(owner.handoff.summary, p),
+          },
+        },
+      };
+    }
+    case "promise.add":
+      return {
+        ...c,
+        promise: {
+          ...c.promise,
+          text: str(c.promise.text, p),
+          madeBy: actor(c.promise.madeBy, p),
+        },
+      };
+    case "promise.settle":
+      return {
+        ...c,
+        settle: { ...c.settle, note: opt(c.settle.note, p), actor: actor(c.settle.actor, p) },
+      };
+    case "promise.renegotiate":
+      return {
+        ...c,
+        renegotiate: {
+          ...c.renegotiate,
+          text: opt(c.renegotiate.text, p),
+          note: opt(c.renegotiate.note, p),
+          actor: actor(c.renegotiate.actor, p),
+        },
+      };
+    case "exception.raise":
+      return {
+        ...c,
+        exception: {
+          ...c.exception,
+          text: str(c.exception.text, p),
+          guidance: opt(c.exception.guidance, p),
+          actor: actor(c.exception.actor, p),
+          data: data(c.exception.data, p),
+        },
+      };
+    case "exception.resolve":
+      return {
+        ...c,
+        resolve: { ...c.resolve, note: opt(c.resolve.note, p), actor: actor(c.resolve.actor, p) },
+      };
+    case "constraint.add":
+      return {
+        ...c,
+        constraint: {
+          ...c.constraint,
+          text: str(c.constraint.text, p),
+          actor: actor(c.constraint.actor, p),
+        },
+      };
+    case "constraint.remove":
+      return { ...c, actor: actor(c.actor, p) };
+    case "action":
+      return {
+        ...c,
+        action: {
+          ...c.action,
+          text: str(c.action.text, p),
+          actor: actor(c.action.actor, p),
+          data: data(c.action.data, p),
+        },
+      };
+    case "status":
+      return {
+        ...c,
+        status: { ...c.status, note: opt(c.status.note, p), actor: actor(c.status.actor, p) },
+      };
+  }
+}

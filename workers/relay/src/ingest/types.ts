@@ -1,0 +1,65 @@
+import type { Verification, WorkspaceSettings } from "@baton/core";
+import type { MergeOutcome } from "../identity/merge";
+import type { PendingLinkView } from "../objects/customer/types";
+import type { JourneyError, WriteOutcome } from "../objects/journey/types";
+
+/** The ingest steps' shared types (pipeline.ts shows the steps in order). */
+
+/** What the steps share: the request's workspace and its settings. */
+export interface IngestContext {
+  env: Env;
+  workspace: string;
+  settings: WorkspaceSettings | null;
+}
+
+export interface IngestOptions {
+  /** Where identifiers came from, recorded on every link (e.g. "api", "twilio", "postmark"). */
+  source?: string;
+  actor?: unknown;
+  /** The workspace's settings when the edge has read them already (they are read once). */
+  settings?: WorkspaceSettings | null;
+}
+
+/** Which rule picked the journey (docs/architecture.md, "Resolution"). */
+export type ResolutionRule =
+  "explicit" | "thread" | "customer_open_journey" | "reopened" | "new_journey";
+
+export interface IngestResult extends WriteOutcome {
+  journeyId: string;
+  customerId: string | null;
+  resolution: { rule: ResolutionRule; alternatives: string[] };
+  /** How the event's identifiers tie it to the customer; null for explicit/thread routing. */
+  verification: Verification | null;
+  merges: MergeOutcome[];
+  pendingLinks: PendingLinkView[];
+}
+
+/** An identifier that cannot be normalized; `path` names the field as the request spelled it. */
+export interface IdentifierError {
+  code: "invalid_identifier";
+  path: string;
+  message: string;
+}
+
+/** Neither a journey id, nor a known thread, nor an identifier that can name a customer. */
+export interface UnresolvableError {
+  code: "unresolvable_event";
+  detail: string;
+}
+
+/** Everything the pipeline can refuse, as data (mapped to HTTP only by http/errors.ts). */
+export type IngestError = JourneyError | IdentifierError | UnresolvableError;
+
+/** A provider request refused at the edge's verify or parse step; nothing was stored. */
+export interface ProviderRefusal {
+  code:
+    | "webhook_not_found"
+    | "missing_signature"
+    | "invalid_signature"
+    | "unsupported_media_type"
+    | "malformed_body"
+    | "invalid_webhook";
+  title: string;
+  detail?: string;
+  errors?: { path: string; message: string }[];
+}

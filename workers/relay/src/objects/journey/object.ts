@@ -1,0 +1,671 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  LIMITS,
+  cardBrief,
+  err,
+  newId,
+  ok,
+  redactText,
+  compileRules,
+  type BuiltinRedaction,
+  type RedactionPattern,
+  type EffortView,
+  type EventView,
+  type JourneyCard,
+  type JourneyStatus,
+  type Result,
+} from "@baton/core";
+import type { OutboxRecord } from "@baton/db";
+import {
+  FLUSH_DELAY_MS,
+  flushOutbox,
+  D1_QUEUE,
+  HOOK_QUEUE,
+  noteQueueWrite,
+  queueDueAt,
+  queueHasRows,
+  outboxStatus,
+  replayDead,
+  type OutboxStatus,
+} from "./outbox";
+import { forwardHooks, hooksStatus, writeHookRecord } from "./hooks";
+import { dueTransitions, nextPromiseAt, planDueTransition } from "./promises";
+import { brokenPromiseRaise, planRaise } from "./exceptions";
+import { workspaceSettings } from "../workspace/settings";
+import { InjectedFault, faultsEnabled, takeFault } from "../../faults";
+import { JOURNEY_MIGRATIONS } from "./schema";
+import type {
+  CommandRequest,
+  EventsPage,
+  Idempotency,
+  IngestRequest,
+  JourneyError,
+  NewEvent,
+  WriteOutcome,
+} from "./types";
+import {
+  EMPTY_EFFORT,
+  buildContext,
+  journeyRow,
+  readEvents,
+  readJourney,
+  type JourneyRecord,
+} from "./views";
+import { planCommand, planEvent } from "./commands";
+import { migrate } from "../migrate";
+import { customerStub } from "../access";
+import { customerFrame, parseFrame, type SocketAttachment } from "./socket";
+import type { WriteSpec } from "./plan";
+
+/** A new contact is counted when the customer comes back after this long, or on another channel. */
+const CONTACT_GAP_MS = 30 * 60 * 1000;
+
+/**
+ * The single point of truth for one journey. Every write goes through here, in order, with a
+ * gapless sequence number; the event row, the state change and the D1 outbox row commit in one
+ * synchronous SQLite transaction. The alarm flushes the outbox to D1 (see journey-outbox.ts).
+ */
+export class JourneyObject extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => {
+      migrate(ctx.storage, JOURNEY_MIGRATIONS);
+      await this.#rearm();
+    });
+  }
+
+  /** Appends an event from a channel or the generic API, starting the journey if asked to. */
+  async ingest(req: IngestRequest): Promise<Result<WriteOutcome, JourneyError>> {
+    // Test-only (src/faults.ts), before anything is read: a `store` fault fails the write
+    // after its inserts, so SQLite rolls it back.
+    const fault = faultsEnabled(this.env, req.workspace)
+      ? await takeFault(this.env, req.workspace, "journey.store")
+      : null;
+    const current = readJourney(this.#sql);
+    if (current && (current.workspace !== req.workspace || current.id !== req.journeyId)) {
+      return err({ code: "journey_not_found" });
+    }
+    if (!current && !req.create) return err({ code: "journey_not_found" });
+    const replay = this.#replay(req.idempotency, current);
+    if (replay) return replay;
+    if (current?.status === "resolved" && req.whenResolved === "reject") {
+      return err({ code: "journey_resolved", resolvedAt: current.resolved_at });
+    }
+    const ev = req.event;
+    const factError = this.#checkFacts(ev.facts);
+    if (factError) return err(factError);
+    const outcome = this.ctx.storage.transactionSync(() => {
+      if (!current) this.#init(req);
+      const written = this.#write(req.idempotency, planEvent(this.#sql, ev));
+      if (fault === "store") throw new InjectedFault("journey.store", fault);
+      return written;
+    });
+    await this.#afterWrite(current?.status ?? null, outcome.context.status, outcome.seq);
+    return ok({ ...outcome, created: !current });
+  }
+
+  /** Applies a change through a sub-resource (owner, promise, constraint, action, status, patch). */
+  async command(req: CommandRequest): Promise<Result<WriteOutcome, JourneyError>> {
+    const current = readJourney(this.#sql);
+    if (!current || current.workspace !== req.workspace || current.id !== req.journeyId) {
+      return err({ code: "journey_not_found" });
+    }
+    const replay = this.#replay(req.idempotency, current);
+    if (replay) return replay;
+    if (req.command.kind === "patch") {
+      const factError = this.#checkFacts(req.command.patch.facts);
+      if (factError) return err(factError);
+    }
+    const plan = planCommand(this.#sql, current, req.command);
+    if (!plan.ok) return plan;
+    const [first, ...rest] = Array.isArray(plan.value) ? plan.value : [plan.value];
+    if (!first) return err({ code: "journey_not_found" });
+    const outcome = this.ctx.storage.transactionSync(() => {
+      const written = this.#write(req.idempotency, first);
+      let context = written.context;
+      for (const spec of rest) context = this.#write(undefined, spec).context;
+      return { ...written, context };
+    });
+    await this.#afterWrite(
+      current.status,
+      outcome.context.status,
+      outcome.seq,
+      outcome.context.seq,
+    );
+    return ok({ ...outcome, created: false });
+  }
+
+  /** The journey's full context. */
+  context(workspace: string, journeyId: string): Result<WriteOutcome["context"], JourneyError> {
+    const j = this.#owned(workspace, journeyId);
+    return j ? ok(buildContext(this.#sql, j)) : err({ code: "journey_not_found" });
+  }
+
+  /** One page of the event log, after sequence number `after`. */
+  events(
+    workspace: string,
+    journeyId: string,
+    after: number,
+    limit: number,
+  ): Result<EventsPage, JourneyError> {
+    const j = this.#owned(workspace, journeyId);
+    if (!j) return err({ code: "journey_not_found" });
+    const items = readEvents(this.#sql, after, limit);
+    const last = items.at(-1);
+    return ok({ items, nextAfter: last && last.seq < j.seq ? last.seq : null });
+  }
+
+  /** Outbox backlog and flush health, for operators and tests. */
+  outbox(): OutboxStatus {
+    return outboxStatus(this.#sql);
+  }
+
+  /** Webhook outbox backlog (events not yet handed to the workspace's WebhooksObject). */
+  hooks(): ReturnType<typeof hooksStatus> {
+    return hooksStatus(this.#sql);
+  }
+
+  /** Puts set-aside outbox records back in line and arms the flush. */
+  async replayOutbox(): Promise<number> {
+    const n = replayDead(this.#sql);
+    if (n > 0) {
+      noteQueueWrite(this.#sql, D1_QUEUE);
+      await this.#rearm();
+    }
+    return n;
+  }
+
+  /**
+   * Moves the journey to another customer (merge) or back (unmerge). Recorded as an event, so
+   * the log and D1 history say when and why the journey changed hands.
+   */
+  async setCustomer(
+    workspace: string,
+    journeyId: string,
+    customerId: string,
+    mergeId: string,
+  ): Promise<Result<null, JourneyError>> {
+    const j = this.#owned(workspace, journeyId);
+    if (!j) return err({ code: "journey_not_found" });
+    if (j.customer_id === customerId) return ok(null);
+    const from = j.customer_id;
+    const outcome = this.ctx.storage.transactionSync(() =>
+      this.#write(undefined, {
+        type: "customer.changed",
+        channel: null,
+        direction: "internal",
+        actor: { kind: "system" },
+        text: `customer ${from ?? "none"} → ${customerId} (${mergeId})`,
+        data: { from, to: customerId, mergeId },
+        occurredAt: null,
+        apply: () => {
+          this.#sql.exec(
+            "UPDATE journey SET customer_id = ?, card_seq = 0 WHERE singleton = 1",
+            customerId,
+          );
+        },
+      }),
+    );
+    this.#broadcast(outcome.seq);
+    await this.#rearm();
+    return ok(null);
+  }
+
+  /**
+   * The journey's one alarm, always armed to the earliest thing due (see #rearm): promise steps
+   * (overdue, broken), the D1 outbox flush, the webhook outbox hand-off and the card push.
+   * Alarms are at least once; every step here is safe to run twice.
+   */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const promisesAt = nextPromiseAt(this.#sql);
+    if (promisesAt !== null && promisesAt <= now) await this.#advancePromises();
+    if (queueHasRows(this.#sql, D1_QUEUE)) await flushOutbox(this.ctx.storage, this.env);
+    const j = readJourney(this.#sql);
+    if (j && queueHasRows(this.#sql, HOOK_QUEUE)) {
+      await forwardHooks(this.#sql, this.env, j.workspace);
+    }
+    await this.#pushCard();
+    await this.#rearm();
+  }
+
+  /**
+   * Moves promises whose time has come: pending past due → overdue; open past verify-by →
+   * broken, which raises a broken_promise exception and escalates it to the owner's fallback.
+   * Each step is re-checked inside its transaction, so a second alarm run finds nothing to do.
+   */
+  async #advancePromises(): Promise<void> {
+    const j = readJourney(this.#sql);
+    if (!j) return;
+    let settings;
+    try {
+      settings = await workspaceSettings(this.env, j.workspace);
+    } catch (e) {
+      // Without the recovery settings an escalation could go wrong: try again shortly.
+      console.error(`promise check postponed: ${e instanceof Error ? e.message : String(e)}`);
+      this.#promiseRetryAt = Date.now() + 30_000;
+      return;
+    }
+    this.#promiseRetryAt = null;
+    const timeZone = settings?.ivr.timeZone ?? "UTC";
+    const before = j.status;
+    const firstSeq = j.seq + 1;
+    for (let round = 0; round < 10; round++) {
+      const due = dueTransitions(this.#sql, new Date().toISOString());
+      if (due.length === 0) break;
+      this.ctx.storage.transactionSync(() => {
+        for (const t of due) {
+          const now = new Date().toISOString();
+          const current = readJourney(this.#sql);
+          if (!current) return;
+          const spec = planDueTransition(this.#sql, current, t, now);
+          if (!spec) continue;
+          this.#write(undefined, spec);
+          if (t.to !== "broken") continue;
+          const raise = brokenPromiseRaise(this.#sql, t.promiseId, timeZone);
+          const after = readJourney(this.#sql);
+          if (!raise || !after) continue;
+          const planned = planRaise(this.#sql, after, raise, settings?.recovery);
+          if (planned.ok) for (const s of planned.value) this.#write(undefined, s);
+        }
+      });
+    }
+    const after = readJourney(this.#sql);
+    if (after && after.seq >= firstSeq) {
+      this.#broadcast(firstSeq, after.seq);
+      if (after.status !== before) await this.#pushCard();
+    }
+  }
+
+  #promiseRetryAt: number | null = null;
+
+  /**
+   * Arms the alarm for the earliest of: the next promise step, the D1 flush, the webhook
+   * hand-off, a card push retry. Never moves an earlier alarm later.
+   */
+  async #rearm(): Promise<void> {
+    const now = Date.now();
+    const promiseAt = nextPromiseAt(this.#sql);
+    const candidates = [
+      promiseAt === null
+        ? null
+        : this.#promiseRetryAt !== null
+          ? Math.max(promiseAt, this.#promiseRetryAt)
+          : promiseAt,
+      queueDueAt(this.#sql, D1_QUEUE, now),
+      queueDueAt(this.#sql, HOOK_QUEUE, now),
+      this.#cardRetryAt,
+    ].filter((t): t is number => t !== null);
+    if (candidates.length === 0) return;
+    const at = Math.min(...candidates);
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /**
+   * After a write: arm the alarm, and when the status changed, refresh the customer's journey
+   * card at once (resolution reads it). Other changes reach the card with the alarm.
+   */
+  async #afterWrite(
+    before: string | null,
+    after: string,
+    seq: number,
+    lastSeq: number = seq,
+  ): Promise<void> {
+    this.#broadcast(seq, lastSeq);
+    // Hot path: an alarm due within the batch delay already covers this write (the alarm
+    // re-arms for whatever is left, promises included).
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > Date.now() + FLUSH_DELAY_MS) await this.#rearm();
+    if (before !== after) await this.#pushCard();
+  }
+
+  /** Sends events `from`..`to` to every connected chat socket (customer-visible form). */
+  #broadcast(from: number, to: number = from): void {
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0) return;
+    for (const event of readEvents(this.#sql, from - 1, to - from + 1)) {
+      const frame = JSON.stringify(customerFrame(event));
+      for (const ws of sockets) {
+        try {
+          ws.send(frame);
+        } catch {
+          // A socket closing right now; hibernation cleans it up.
+        }
+      }
+    }
+  }
+
+  /**
+   * Web chat: the Worker's chat route verified the session token and forwards the upgrade
+   * here. The socket is accepted with the hibernation API, so idle chats cost nothing.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected a WebSocket upgrade", { status: 426 });
+    }
+    const ws = request.headers.get("x-baton-workspace") ?? "";
+    const journeyId = request.headers.get("x-baton-journey") ?? "";
+    const visitorId = request.headers.get("x-baton-visitor") ?? "";
+    const j = this.#owned(ws, journeyId);
+    if (!j) return new Response("journey not found", { status: 404 });
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server);
+    const patterns = JSON.parse(
+      request.headers.get("x-baton-redaction") ?? "[]",
+    ) as RedactionPattern[];
+    const builtins = JSON.parse(
+      request.headers.get("x-baton-redaction-builtins") ?? "[]",
+    ) as BuiltinRedaction[];
+    const attachment: SocketAttachment = { visitorId, patterns, builtins };
+    server.serializeAttachment(attachment);
+    const recent = readEvents(this.#sql, Math.max(0, j.seq - 50), 50).map(customerFrame);
+    server.send(JSON.stringify({ type: "hello", journeyId, seq: j.seq, events: recent }));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** A frame from the browser: validated and bounded like HTTP input, then one journey write. */
+  override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const parsed = parseFrame(raw);
+    if (!parsed.ok) {
+      ws.send(JSON.stringify({ type: "error", code: parsed.code, detail: parsed.detail }));
+      if (parsed.close) ws.close(parsed.close, parsed.code);
+      return;
+    }
+    if (parsed.frame.type === "ping") {
+      ws.send(JSON.stringify({ type: "pong" }));
+      return;
+    }
+    const frame = parsed.frame;
+    // Test-only (src/faults.ts): `before` fails ahead of the write, `store` inside it (rolled
+    // back), `after` loses the ack. Taken before the journey is read for the write.
+    const faultWs = this.env.FAULT_INJECTION ? (readJourney(this.#sql)?.workspace ?? "") : "";
+    const fault = faultsEnabled(this.env, faultWs)
+      ? await takeFault(this.env, faultWs, "journey.message")
+      : null;
+    if (fault === "before") throw new InjectedFault("journey.message", fault);
+    const j = readJourney(this.#sql);
+    if (!j) {
+      ws.close(1011, "journey missing");
+      return;
+    }
+    const { visitorId, patterns, builtins } = ws.deserializeAttachment() as SocketAttachment;
+    const redacted = redactText(frame.text, compileRules({ patterns, builtins }));
+    const text = redacted.text;
+    const idem = frame.clientId
+      ? {
+          key: `chat:${visitorId}:${frame.clientId}`,
+          fingerprint: JSON.stringify({ text }),
+        }
+      : undefined;
+    const replay = this.#replay(idem, j);
+    if (replay) {
+      ws.send(
+        JSON.stringify(
+          replay.ok
+            ? { type: "ack", clientId: frame.clientId, seq: replay.value.seq, replayed: true }
+            : { type: "error", code: replay.error.code },
+        ),
+      );
+      return;
+    }
+    const event: NewEvent = {
+      type: "message",
+      channel: "chat",
+      direction: "inbound",
+      actor: { kind: "customer" },
+      text,
+      redactions: redacted.count,
+    };
+    const outcome = this.ctx.storage.transactionSync(() => {
+      const written = this.#write(idem, planEvent(this.#sql, event));
+      if (fault === "store") throw new InjectedFault("journey.message", fault);
+      return written;
+    });
+    // An `after` fault loses the ack, as a connection dropping right after the commit would.
+    if (fault !== "after") {
+      ws.send(JSON.stringify({ type: "ack", clientId: frame.clientId ?? null, seq: outcome.seq }));
+    }
+    await this.#afterWrite(j.status, outcome.context.status, outcome.seq);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      ws.close(code === 1005 ? 1000 : code, "bye");
+    } catch {
+      // already closed
+    }
+  }
+
+  /** Copies the journey's card to its customer; a failure is retried by the next alarm. */
+  async #pushCard(): Promise<void> {
+    const j = readJourney(this.#sql);
+    if (!j?.customer_id || j.card_seq >= j.seq) {
+      this.#cardRetryAt = null;
+      return;
+    }
+    const card: JourneyCard = {
+      id: j.id,
+      status: j.status,
+      reasonText: j.reason_text,
+      reasonTopic: j.reason_topic,
+      seq: j.seq,
+      createdAt: j.created_at,
+      updatedAt: j.updated_at,
+      resolvedAt: j.resolved_at,
+      // The brief needs no history: skip reading and parsing the recent events.
+      brief: cardBrief(buildContext(this.#sql, j, 0)),
+    };
+    try {
+      await customerStub(this.env, j.workspace, j.customer_id, { faults: false }).card(card);
+      this.#sql.exec(
+        "UPDATE journey SET card_seq = ? WHERE singleton = 1 AND card_seq < ?",
+        card.seq,
+        card.seq,
+      );
+      this.#cardRetryAt = null;
+    } catch (e) {
+      console.error(`journey card push failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.#cardRetryAt = Date.now() + 5_000;
+      await this.#rearm();
+    }
+  }
+
+  /** When a failed card push is tried again (in memory: a restarted object pushes on its next write). */
+  #cardRetryAt: number | null = null;
+
+  #owned(workspace: string, journeyId: string): JourneyRecord | null {
+    const j = readJourney(this.#sql);
+    return j && j.workspace === workspace && j.id === journeyId ? j : null;
+  }
+
+  #checkFacts(facts: NewEvent["facts"]): JourneyError | null {
+    if (!facts) return null;
+    const existing = this.#sql.exec<{ key: string }>("SELECT key FROM facts").toArray();
+    const keys = new Set(existing.map((r) => r.key));
+    for (const [k, v] of Object.entries(facts)) {
+      if (v === null) keys.delete(k);
+      else keys.add(k);
+    }
+    return keys.size > LIMITS.factsPerJourney
+      ? { code: "limit_exceeded", what: "facts", max: LIMITS.factsPerJourney }
+      : null;
+  }
+
+  #replay(
+    idem: Idempotency | undefined,
+    j: JourneyRecord | null,
+  ): Result<WriteOutcome, JourneyError> | null {
+    if (!idem || !j) return null;
+    const prior = this.#sql
+      .exec<{ fingerprint: string; seq: number; created_id: string | null }>(
+        "SELECT fingerprint, seq, created_id FROM idempotency WHERE key = ?",
+        idem.key,
+      )
+      .toArray()[0];
+    if (!prior) return null;
+    if (prior.fingerprint !== idem.fingerprint) return err({ code: "idempotency_key_reused" });
+    const ev = this.#sql
+      .exec<{ id: string }>("SELECT id FROM events WHERE seq = ?", prior.seq)
+      .one();
+    return ok({
+      seq: prior.seq,
+      eventId: ev.id,
+      createdId: prior.created_id,
+      replayed: true,
+      created: false,
+      context: buildContext(this.#sql, j),
+    });
+  }
+
+  #init(req: IngestRequest): void {
+    const now = new Date().toISOString();
+    this.#sql.exec(
+      `INSERT INTO journey (singleton, workspace, id, customer_id, status, status_since, seq, effort, created_at, updated_at)
+       VALUES (1, ?, ?, ?, 'open', ?, 0, ?, ?, ?)`,
+      req.workspace,
+      req.journeyId,
+      req.customerId,
+      now,
+      JSON.stringify(EMPTY_EFFORT),
+      now,
+      now,
+    );
+  }
+
+  /** Writes one event and its effects; must run inside a transaction. */
+  #write(idem: Idempotency | undefined, spec: WriteSpec): Omit<WriteOutcome, "created"> {
+    const j = readJourney(this.#sql);
+    if (!j) throw new Error("journey row missing inside write");
+    const now = new Date().toISOString();
+    const seq = j.seq + 1;
+    const eventId = newId("evt");
+    // Stored as given: the Worker redacted every caller-written field once, at the entry
+    // (ingest/redact.ts), and the chat socket redacts its messages in #message.
+    const text = { text: spec.text, count: 0 };
+    const data = { value: spec.data, count: 0 };
+    this.#sql.exec(
+      `INSERT INTO events (seq, id, type, channel, direction, actor, text, data, occurred_at, recorded_at, redactions)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      seq,
+      eventId,
+      spec.type,
+      spec.channel,
+      spec.direction,
+      spec.actor ? JSON.stringify(spec.actor) : null,
+      text.text,
+      data.value ? JSON.stringify(data.value) : null,
+      spec.occurredAt ?? now,
+      now,
+      text.count + data.count + (spec.redactions ?? 0),
+    );
+    const extra = spec.apply?.(seq, now, j) ?? {};
+    this.#touch(j, spec, seq, now);
+    if (idem) {
+      this.#sql.exec(
+        "INSERT INTO idempotency (key, fingerprint, seq, created_id, created_at) VALUES (?, ?, ?, ?, ?)",
+        idem.key,
+        idem.fingerprint,
+        seq,
+        spec.createdId ?? null,
+        now,
+      );
+    }
+    const after = readJourney(this.#sql);
+    if (!after) throw new Error("journey row missing after write");
+    const record: OutboxRecord = {
+      event: {
+        workspaceId: after.workspace,
+        journeyId: after.id,
+        seq,
+        id: eventId,
+        type: spec.type,
+        channel: spec.channel,
+        direction: spec.direction,
+        actorKind: spec.actor?.kind ?? null,
+        actorId: spec.actor?.id ?? null,
+        actorName: spec.actor?.name ?? null,
+        text: text.text,
+        data: data.value ? JSON.stringify(data.value) : null,
+        occurredAt: spec.occurredAt ?? now,
+        recordedAt: now,
+      },
+      journey: journeyRow(this.#sql, after),
+      ...extra,
+    };
+    this.#sql.exec("INSERT INTO outbox (record) VALUES (?)", JSON.stringify(record));
+    noteQueueWrite(this.#sql, D1_QUEUE);
+    writeHookRecord(this.#sql, after.workspace, after.id, after.customer_id, {
+      seq,
+      id: eventId,
+      type: spec.type as EventView["type"],
+      channel: spec.channel as EventView["channel"],
+      direction: spec.direction as EventView["direction"],
+      actor: spec.actor,
+      text: text.text,
+      data: (data.value as Record<string, unknown> | null) ?? null,
+      occurredAt: spec.occurredAt ?? now,
+      recordedAt: now,
+    });
+    return {
+      seq,
+      eventId,
+      createdId: spec.createdId ?? null,
+      replayed: false,
+      context: buildContext(this.#sql, after),
+    };
+  }
+
+  /** Updates sequence, effort counters, status and last action after an event. */
+  #touch(j: JourneyRecord, spec: WriteSpec, seq: number, now: string): void {
+    // Re-read: the command's `apply` may have changed status, owner or counters.
+    const fresh = readJourney(this.#sql) ?? j;
+    const effort: EffortView = { ...EMPTY_EFFORT, ...(JSON.parse(fresh.effort) as EffortView) };
+    let status: JourneyStatus = fresh.status;
+    let statusSince = fresh.status_since;
+    let resolvedAt = fresh.resolved_at;
+    let lastInboundChannel = fresh.last_inbound_channel;
+    let lastInboundAt = fresh.last_inbound_at;
+    const fromCustomer = spec.direction === "inbound" && spec.actor?.kind === "customer";
+    if (fromCustomer && spec.channel) {
+      const channel = spec.channel as EffortView["channels"][number];
+      const gap = lastInboundAt ? Date.parse(now) - Date.parse(lastInboundAt) : Infinity;
+      if (lastInboundChannel !== null && lastInboundChannel !== channel) effort.channelSwitches++;
+      if (lastInboundChannel !== channel || gap > CONTACT_GAP_MS) effort.contacts++;
+      if (!effort.channels.includes(channel)) effort.channels.push(channel);
+      lastInboundChannel = channel;
+      lastInboundAt = now;
+      if (status === "resolved") {
+        status = "open";
+        statusSince = now;
+        resolvedAt = null;
+      } else if (status === "waiting_on_customer") {
+        status = "waiting_on_company";
+        statusSince = now;
+      }
+    }
+    if (spec.repeated) effort.repeats++;
+    const lastAction = spec.lastAction
+      ? JSON.stringify({ text: spec.lastAction, actor: spec.actor, at: now, seq })
+      : fresh.last_action;
+    this.#sql.exec(
+      `UPDATE journey SET seq = ?, updated_at = ?, effort = ?, last_action = ?,
+         last_inbound_channel = ?, last_inbound_at = ?,
+         status = ?, status_since = ?, resolved_at = ?
+       WHERE singleton = 1`,
+      seq,
+      now,
+      JSON.stringify(effort),
+      lastAction,
+      lastInboundChannel,
+      lastInboundAt,
+      status,
+      statusSince,
+      resolvedAt,
+    );
+  }
+}
