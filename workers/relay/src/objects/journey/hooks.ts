@@ -1,6 +1,6 @@
 import { webhooksStub } from "../access";
 import type { EventView } from "@baton/core";
-import { HOOK_QUEUE, backoffMs, noteQueueWrite } from "./outbox";
+import { HOOK_QUEUE, backoffMs, noteQueueWrite, type Settle } from "./outbox";
 import type { OutboundEvent } from "../webhooks/outbound";
 
 /** Events handed to the workspace's WebhooksObject in one call. */
@@ -58,7 +58,7 @@ export function hooksStatus(sql: SqlStorage): {
  * dropped on a cached answer. A failure keeps the rows and backs off. Runs from the journey's
  * alarm, never on the ingest path: one object call per alarm run that finds rows.
  */
-export async function forwardHooks(sql: SqlStorage, env: Env, workspace: string): Promise<void> {
+export async function forwardHooks(sql: SqlStorage, env: Env, workspace: string): Promise<Settle> {
   const rows = sql
     .exec<{ id: number; record: string }>(
       "SELECT id, record FROM hook_outbox ORDER BY id LIMIT ?",
@@ -66,10 +66,7 @@ export async function forwardHooks(sql: SqlStorage, env: Env, workspace: string)
     )
     .toArray();
   const last = rows.at(-1);
-  if (!last) {
-    sql.exec("UPDATE hook_state SET next_at = NULL WHERE singleton = 1");
-    return;
-  }
+  if (!last) return () => sql.exec("UPDATE hook_state SET next_at = NULL WHERE singleton = 1");
   try {
     const stub = webhooksStub(env, workspace);
     await stub.enqueue(rows.map((r) => JSON.parse(r.record) as OutboundEvent));
@@ -79,19 +76,21 @@ export async function forwardHooks(sql: SqlStorage, env: Env, workspace: string)
       .one();
     const failures = state.failures + 1;
     const message = e instanceof Error ? e.message : String(e);
-    sql.exec(
-      "UPDATE hook_state SET failures = ?, next_at = ?, last_error = ? WHERE singleton = 1",
-      failures,
-      Date.now() + backoffMs(failures),
-      message.slice(0, 500),
-    );
     console.error(`webhook outbox forward failed (attempt ${failures}): ${message}`);
-    return;
+    return () =>
+      sql.exec(
+        "UPDATE hook_state SET failures = ?, next_at = ?, last_error = ? WHERE singleton = 1",
+        failures,
+        Date.now() + backoffMs(failures),
+        message.slice(0, 500),
+      );
   }
-  sql.exec("DELETE FROM hook_outbox WHERE id <= ?", last.id);
-  const more = sql.exec<{ n: number }>("SELECT count(*) AS n FROM hook_outbox").one().n;
-  sql.exec(
-    "UPDATE hook_state SET failures = 0, next_at = ?, last_error = NULL WHERE singleton = 1",
-    more > 0 ? Date.now() : null,
-  );
+  return () => {
+    sql.exec("DELETE FROM hook_outbox WHERE id <= ?", last.id);
+    const more = sql.exec<{ n: number }>("SELECT count(*) AS n FROM hook_outbox").one().n;
+    sql.exec(
+      "UPDATE hook_state SET failures = 0, next_at = ?, last_error = NULL WHERE singleton = 1",
+      more > 0 ? Date.now() : null,
+    );
+  };
 }

@@ -27,13 +27,14 @@ import {
   outboxStatus,
   replayDead,
   type OutboxStatus,
+  type Settle,
 } from "./outbox";
 import { forwardHooks, hooksStatus, writeHookRecord } from "./hooks";
 import { dueTransitions, nextPromiseAt, planDueTransition } from "./promises";
 import { brokenPromiseRaise, planRaise } from "./exceptions";
 import { workspaceSettings } from "../workspace/settings";
 import { InjectedFault, faultsEnabled, takeFault } from "../../faults";
-import { JOURNEY_MIGRATIONS } from "./schema";
+import { JOURNEY_SCHEMA } from "./schema";
 import type {
   CommandRequest,
   EventsPage,
@@ -72,8 +73,9 @@ export class JourneyObject extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage, JOURNEY_MIGRATIONS);
-      await this.#rearm();
+      migrate(ctx.storage, JOURNEY_SCHEMA);
+      this.#alarmAt = await ctx.storage.getAlarm();
+      this.#rearm();
     });
   }
 
@@ -141,8 +143,18 @@ export class JourneyObject extends DurableObject<Env> {
   /** The journey's full context. */
   context(workspace: string, journeyId: string): Result<WriteOutcome["context"], JourneyError> {
     const j = this.#owned(workspace, journeyId);
-    return j ? ok(buildContext(this.#sql, j)) : err({ code: "journey_not_found" });
+    if (!j) return err({ code: "journey_not_found" });
+    // Reads between two writes get the context built once (it depends on the tables only, not
+    // on the clock); every write clears it, and the key catches any other change to the row.
+    const key = `${j.seq}|${j.updated_at}|${j.status}|${j.customer_id}`;
+    if (this.#contextMemo?.key !== key) {
+      this.#contextMemo = { key, context: buildContext(this.#sql, j) };
+    }
+    return ok(this.#contextMemo.context);
   }
+
+  /** The last context built by `context()`, keyed by the journey row it was built from. */
+  #contextMemo: { key: string; context: WriteOutcome["context"] } | null = null;
 
   /** One page of the event log, after sequence number `after`. */
   events(
@@ -173,7 +185,7 @@ export class JourneyObject extends DurableObject<Env> {
     const n = replayDead(this.#sql);
     if (n > 0) {
       noteQueueWrite(this.#sql, D1_QUEUE);
-      await this.#rearm();
+      this.#rearm();
     }
     return n;
   }
@@ -210,7 +222,7 @@ export class JourneyObject extends DurableObject<Env> {
       }),
     );
     this.#broadcast(outcome.seq);
-    await this.#rearm();
+    this.#rearm();
     return ok(null);
   }
 
@@ -220,16 +232,23 @@ export class JourneyObject extends DurableObject<Env> {
    * Alarms are at least once; every step here is safe to run twice.
    */
   override async alarm(): Promise<void> {
+    // This run consumed the armed alarm; #rearm below arms the next one.
+    this.#alarmAt = null;
     const now = Date.now();
     const promisesAt = nextPromiseAt(this.#sql);
     if (promisesAt !== null && promisesAt <= now) await this.#advancePromises();
-    if (queueHasRows(this.#sql, D1_QUEUE)) await flushOutbox(this.ctx.storage, this.env);
     const j = readJourney(this.#sql);
-    if (j && queueHasRows(this.#sql, HOOK_QUEUE)) {
-      await forwardHooks(this.#sql, this.env, j.workspace);
-    }
-    await this.#pushCard();
-    await this.#rearm();
+    // The hand-offs' I/O at once (history queue, webhooks object, customer card); then their
+    // bookkeeping and the next alarm in one synchronous block, so one commit per run.
+    const settles = await Promise.all([
+      queueHasRows(this.#sql, D1_QUEUE) ? flushOutbox(this.ctx.storage, this.env) : null,
+      j && queueHasRows(this.#sql, HOOK_QUEUE)
+        ? forwardHooks(this.#sql, this.env, j.workspace)
+        : null,
+      this.#sendCard(),
+    ]);
+    for (const settle of settles) settle?.();
+    this.#rearm();
   }
 
   /**
@@ -283,10 +302,18 @@ export class JourneyObject extends DurableObject<Env> {
   #promiseRetryAt: number | null = null;
 
   /**
-   * Arms the alarm for the earliest of: the next promise step, the D1 flush, the webhook
-   * hand-off, a card push retry. Never moves an earlier alarm later.
+   * When the armed alarm fires (epoch ms), or null: read once at start-up, then kept here, so a
+   * write arms the alarm in the same synchronous block as its transaction (one commit) instead
+   * of awaiting getAlarm() first.
    */
-  async #rearm(): Promise<void> {
+  #alarmAt: number | null = null;
+
+  /**
+   * Arms the alarm for the earliest of: the next promise step, the D1 flush, the webhook
+   * hand-off, a card push retry. Never moves an earlier alarm later. Synchronous: the
+   * setAlarm joins the writes of the current block.
+   */
+  #rearm(): void {
     const now = Date.now();
     const promiseAt = nextPromiseAt(this.#sql);
     const candidates = [
@@ -301,8 +328,9 @@ export class JourneyObject extends DurableObject<Env> {
     ].filter((t): t is number => t !== null);
     if (candidates.length === 0) return;
     const at = Math.min(...candidates);
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    this.#alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
   }
 
   /**
@@ -318,8 +346,8 @@ export class JourneyObject extends DurableObject<Env> {
     this.#broadcast(seq, lastSeq);
     // Hot path: an alarm due within the batch delay already covers this write (the alarm
     // re-arms for whatever is left, promises included).
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > Date.now() + FLUSH_DELAY_MS) await this.#rearm();
+    const current = this.#alarmAt;
+    if (current === null || current > Date.now() + FLUSH_DELAY_MS) this.#rearm();
     if (before !== after) await this.#pushCard();
   }
 
@@ -441,12 +469,22 @@ export class JourneyObject extends DurableObject<Env> {
     }
   }
 
-  /** Copies the journey's card to its customer; a failure is retried by the next alarm. */
+  /** Copies the journey's card to its customer now; a failure is retried by the alarm. */
   async #pushCard(): Promise<void> {
+    const settle = await this.#sendCard();
+    settle?.();
+    if (this.#cardRetryAt !== null) this.#rearm();
+  }
+
+  /**
+   * Sends the journey's card to its customer when it changed since the last push; returns the
+   * bookkeeping (card_seq, or a retry in 5 s) for the caller to run, or null with nothing to do.
+   */
+  async #sendCard(): Promise<Settle | null> {
     const j = readJourney(this.#sql);
     if (!j?.customer_id || j.card_seq >= j.seq) {
       this.#cardRetryAt = null;
-      return;
+      return null;
     }
     const card: JourneyCard = {
       id: j.id,
@@ -462,17 +500,20 @@ export class JourneyObject extends DurableObject<Env> {
     };
     try {
       await customerStub(this.env, j.workspace, j.customer_id, { faults: false }).card(card);
+    } catch (e) {
+      console.error(`journey card push failed: ${e instanceof Error ? e.message : String(e)}`);
+      return () => {
+        this.#cardRetryAt = Date.now() + 5_000;
+      };
+    }
+    return () => {
       this.#sql.exec(
         "UPDATE journey SET card_seq = ? WHERE singleton = 1 AND card_seq < ?",
         card.seq,
         card.seq,
       );
       this.#cardRetryAt = null;
-    } catch (e) {
-      console.error(`journey card push failed: ${e instanceof Error ? e.message : String(e)}`);
-      this.#cardRetryAt = Date.now() + 5_000;
-      await this.#rearm();
-    }
+    };
   }
 
   /** When a failed card push is tried again (in memory: a restarted object pushes on its next write). */
@@ -539,6 +580,7 @@ export class JourneyObject extends DurableObject<Env> {
 
   /** Writes one event and its effects; must run inside a transaction. */
   #write(idem: Idempotency | undefined, spec: WriteSpec): Omit<WriteOutcome, "created"> {
+    this.#contextMemo = null;
     const j = readJourney(this.#sql);
     if (!j) throw new Error("journey row missing inside write");
     const now = new Date().toISOString();

@@ -110,6 +110,9 @@ export function backoffMs(failures: number, random: number = Math.random()): num
   return Math.round(base * (0.8 + 0.4 * random));
 }
 
+/** Bookkeeping after an alarm step's I/O, run by the alarm with its other writes (one commit). */
+export type Settle = () => void;
+
 /** One outbox row, with its record's size in bytes (UTF-8, as the queue counts it). */
 type Row = {
   id: number;
@@ -193,8 +196,11 @@ async function nextRecordGoes(sql: SqlStorage, env: Env, id: number): Promise<bo
  * idempotent. After ISOLATE_AFTER failures records go one at a time; one that fails alone
  * DEAD_AFTER times while the record behind it goes through is moved to outbox_dead (still
  * stored, replayable) so it stops blocking the journey.
+ *
+ * The I/O happens here; the bookkeeping it leads to is returned as a `settle` function for the
+ * caller to run with the alarm's other writes, in one synchronous block (one commit).
  */
-export async function flushOutbox(storage: DurableObjectStorage, env: Env): Promise<void> {
+export async function flushOutbox(storage: DurableObjectStorage, env: Env): Promise<Settle> {
   const sql = storage.sql;
   const prior = sql
     .exec<{ failures: number }>("SELECT failures FROM outbox_state WHERE singleton = 1")
@@ -202,10 +208,7 @@ export async function flushOutbox(storage: DurableObjectStorage, env: Env): Prom
   // After repeated failures, hand on one record at a time so one bad record cannot block the rest.
   const rows = oldestRows(sql, prior >= ISOLATE_AFTER ? 1 : SEND_BATCH);
   const last = rows.at(-1);
-  if (!last) {
-    sql.exec("UPDATE outbox_state SET next_at = NULL WHERE singleton = 1");
-    return;
-  }
+  if (!last) return () => sql.exec("UPDATE outbox_state SET next_at = NULL WHERE singleton = 1");
   try {
     await handOff(sql, env, rows);
   } catch (e) {
@@ -230,29 +233,30 @@ export async function flushOutbox(storage: DurableObjectStorage, env: Env): Prom
         );
       });
       console.error(`outbox record ${last.id} set aside after ${failures} failures: ${message}`);
-      sql.exec(
-        "UPDATE outbox_state SET next_at = ? WHERE singleton = 1",
-        Date.now() + backoffMs(1),
-      );
-      return;
+      return () =>
+        sql.exec(
+          "UPDATE outbox_state SET next_at = ? WHERE singleton = 1",
+          Date.now() + backoffMs(1),
+        );
     }
-    const nextAt = Date.now() + backoffMs(failures);
-    sql.exec(
-      "UPDATE outbox_state SET failures = ?, next_at = ?, last_error = ? WHERE singleton = 1",
-      failures,
-      nextAt,
-      message,
-    );
     console.error(
       `history hand-off failed (attempt ${failures}, ${rows.length} records): ${message}`,
     );
-    return;
+    return () =>
+      sql.exec(
+        "UPDATE outbox_state SET failures = ?, next_at = ?, last_error = ? WHERE singleton = 1",
+        failures,
+        Date.now() + backoffMs(failures),
+        message,
+      );
   }
-  sql.exec("DELETE FROM outbox WHERE id <= ?", last.id);
-  const more = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
-  // More waiting (a burst larger than a send, or written during the send): go again now.
-  sql.exec(
-    "UPDATE outbox_state SET failures = 0, next_at = ?, last_error = NULL WHERE singleton = 1",
-    more > 0 ? Date.now() : null,
-  );
+  return () => {
+    sql.exec("DELETE FROM outbox WHERE id <= ?", last.id);
+    const more = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+    // More waiting (a burst larger than a send, or written during the send): go again now.
+    sql.exec(
+      "UPDATE outbox_state SET failures = 0, next_at = ?, last_error = NULL WHERE singleton = 1",
+      more > 0 ? Date.now() : null,
+    );
+  };
 }
