@@ -34,7 +34,7 @@ describe("journey object schema migrations", () => {
       sql.exec("ALTER TABLE journey DROP COLUMN flags");
       // v6
       undoV6(sql);
-      sql.exec("UPDATE _schema SET version = 1");
+      sql.exec("UPDATE _schema SET version = 1, step = NULL");
       const cols = sql
         .exec<{ name: string }>("SELECT name FROM pragma_table_info('events')")
         .toArray();
@@ -109,7 +109,7 @@ describe("journey object schema migrations", () => {
     await runInDurableObject(stub, (_o, state) => {
       const sql = state.storage.sql;
       undoV6(sql);
-      sql.exec("UPDATE _schema SET version = 5");
+      sql.exec("UPDATE _schema SET version = 5, step = 'journey_flags'");
     });
     await evictDurableObject(stub);
     const after = await api("GET", `/v1/journeys/${id}/promises`, undefined, key);

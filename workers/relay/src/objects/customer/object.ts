@@ -11,7 +11,7 @@ import {
   type Result,
   type Verification,
 } from "@baton/core";
-import { CUSTOMER_MIGRATIONS } from "./schema";
+import { CUSTOMER_SCHEMA } from "./schema";
 import { identityStub } from "../access";
 import type {
   CustomerError,
@@ -49,7 +49,7 @@ function pushKey(
 /**
  * One per (workspace, customer): the customer's identifiers with provenance, a card per
  * journey, merges and pending links. It picks the journey for events that carry no journey
- * id or known thread (DESIGN.md §3 rules 2–4), one request at a time, so two channels of one
+ * id or known thread (docs/architecture.md §3 rules 2–4), one request at a time, so two channels of one
  * customer never start two journeys at once.
  */
 export class CustomerObject extends DurableObject<Env> {
@@ -65,7 +65,7 @@ export class CustomerObject extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage, CUSTOMER_MIGRATIONS);
+      migrate(ctx.storage, CUSTOMER_SCHEMA);
     });
   }
 

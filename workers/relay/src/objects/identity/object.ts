@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { newId, type Verification } from "@baton/core";
 import { consumeFault, faultsEnabled, type FaultMode } from "../../faults";
-import { TOKEN_MIGRATION, bindToken, pruneTokens, settleToken, type TokenState } from "./tokens";
-import { migrate, type Migration } from "../migrate";
+import { bindToken, pruneTokens, settleToken, type TokenState } from "./tokens";
+import { migrate } from "../migrate";
+import { IDENTITY_SCHEMA } from "./schema";
 
 export type { Verification };
 const STRENGTH: Record<Verification, number> = { claimed: 0, asserted: 1, verified: 2 };
@@ -13,48 +14,6 @@ export interface IdentityLink {
   verification: Verification;
   createdAt: string;
 }
-
-const MIGRATIONS: readonly Migration[] = [
-  [
-    `CREATE TABLE link (
-      singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-      workspace TEXT NOT NULL,
-      identifier TEXT NOT NULL,
-      customer_id TEXT NOT NULL,
-      source TEXT NOT NULL,
-      verification TEXT NOT NULL,
-      created_at TEXT NOT NULL
-    )`,
-  ],
-  // v2: the same object class also holds thread references (Message-IDs, call SIDs, chat ids).
-  [
-    `CREATE TABLE thread (
-      singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-      workspace TEXT NOT NULL,
-      ref TEXT NOT NULL,
-      journey_id TEXT NOT NULL,
-      customer_id TEXT,
-      created_at TEXT NOT NULL
-    )`,
-  ],
-  // v3: merges move a link to the surviving customer and remember where it came from.
-  [
-    `ALTER TABLE link ADD COLUMN merge_id TEXT`,
-    `ALTER TABLE link ADD COLUMN previous_customer_id TEXT`,
-  ],
-  // v4: the linked customer's call brief, pushed whenever one of its journey cards changes.
-  [
-    `CREATE TABLE brief (
-      singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-      customer_id TEXT NOT NULL,
-      version INTEGER NOT NULL,
-      brief TEXT,
-      updated_at TEXT NOT NULL
-    )`,
-  ],
-  // v5: single-use provider tokens (objects named `${workspace}/mailgun-tokens:<shard>`).
-  TOKEN_MIGRATION,
-];
 
 /** The journey a thread reference belongs to. */
 export interface ThreadLink {
@@ -90,7 +49,7 @@ export class IdentityObject extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage, MIGRATIONS);
+      migrate(ctx.storage, IDENTITY_SCHEMA);
     });
   }
 

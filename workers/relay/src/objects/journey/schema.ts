@@ -1,13 +1,17 @@
-import type { Migration } from "../migrate";
+import type { Schema } from "../migrate";
 
 /**
- * The journey object's tables (docs/storage.md describes each). Append new steps; never edit
- * a released one: objects already on an older version run only the steps after it.
+ * The journey object's tables (docs/storage.md describes each). Append new steps; never edit,
+ * remove or reorder a released one (docs/storage.md, "Schema migrations").
  */
-export const JOURNEY_MIGRATIONS: readonly Migration[] = [
-  // v1: state, event log, idempotency, promises, constraints, facts, outbox.
-  [
-    `CREATE TABLE journey (
+export const JOURNEY_SCHEMA: Schema = {
+  object: "journey",
+  steps: [
+    // v1: state, event log, idempotency, promises, constraints, facts, outbox.
+    {
+      name: "create_tables",
+      sql: [
+        `CREATE TABLE journey (
       singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
       workspace TEXT NOT NULL,
       id TEXT NOT NULL,
@@ -28,7 +32,7 @@ export const JOURNEY_MIGRATIONS: readonly Migration[] = [
       updated_at TEXT NOT NULL,
       resolved_at TEXT
     )`,
-    `CREATE TABLE events (
+        `CREATE TABLE events (
       seq INTEGER PRIMARY KEY,
       id TEXT NOT NULL,
       type TEXT NOT NULL,
@@ -40,14 +44,14 @@ export const JOURNEY_MIGRATIONS: readonly Migration[] = [
       occurred_at TEXT NOT NULL,
       recorded_at TEXT NOT NULL
     )`,
-    `CREATE TABLE idempotency (
+        `CREATE TABLE idempotency (
       key TEXT PRIMARY KEY,
       fingerprint TEXT NOT NULL,
       seq INTEGER NOT NULL,
       created_id TEXT,
       created_at TEXT NOT NULL
     )`,
-    `CREATE TABLE promises (
+        `CREATE TABLE promises (
       id TEXT PRIMARY KEY,
       text TEXT NOT NULL,
       due_at TEXT NOT NULL,
@@ -58,7 +62,7 @@ export const JOURNEY_MIGRATIONS: readonly Migration[] = [
       note TEXT,
       seq INTEGER NOT NULL
     )`,
-    `CREATE TABLE constraints (
+        `CREATE TABLE constraints (
       id TEXT PRIMARY KEY,
       text TEXT NOT NULL,
       kind TEXT NOT NULL,
@@ -68,50 +72,65 @@ export const JOURNEY_MIGRATIONS: readonly Migration[] = [
       created_at TEXT NOT NULL,
       removed_at TEXT
     )`,
-    `CREATE TABLE facts (
+        `CREATE TABLE facts (
       key TEXT PRIMARY KEY,
       value TEXT NOT NULL,
       source TEXT NOT NULL,
       at TEXT NOT NULL
     )`,
-    `CREATE TABLE outbox (
+        `CREATE TABLE outbox (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       record TEXT NOT NULL
     )`,
-    `CREATE TABLE outbox_state (
+        `CREATE TABLE outbox_state (
       singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
       failures INTEGER NOT NULL,
       next_at INTEGER,
       last_error TEXT
     )`,
-    `INSERT INTO outbox_state (singleton, failures) VALUES (1, 0)`,
-  ],
-  // v2: how many card numbers were redacted from each event, for PII audits.
-  [`ALTER TABLE events ADD COLUMN redactions INTEGER NOT NULL DEFAULT 0`],
-  // v3: the sequence number last copied to the customer's journey card.
-  [`ALTER TABLE journey ADD COLUMN card_seq INTEGER NOT NULL DEFAULT 0`],
-  // v4: records D1 kept refusing on their own, set aside so they stop blocking the rest.
-  [
-    `CREATE TABLE outbox_dead (
+        `INSERT INTO outbox_state (singleton, failures) VALUES (1, 0)`,
+      ],
+    },
+    // v2: how many card numbers were redacted from each event, for PII audits.
+    {
+      name: "events_redactions",
+      sql: [`ALTER TABLE events ADD COLUMN redactions INTEGER NOT NULL DEFAULT 0`],
+    },
+    // v3: the sequence number last copied to the customer's journey card.
+    {
+      name: "journey_card_seq",
+      sql: [`ALTER TABLE journey ADD COLUMN card_seq INTEGER NOT NULL DEFAULT 0`],
+    },
+    // v4: records D1 kept refusing on their own, set aside so they stop blocking the rest.
+    {
+      name: "outbox_dead",
+      sql: [
+        `CREATE TABLE outbox_dead (
       id INTEGER PRIMARY KEY,
       record TEXT NOT NULL,
       error TEXT NOT NULL,
       failed_at TEXT NOT NULL
     )`,
-  ],
-  // v5: flags that need a human's eye (e.g. handoff_loop).
-  [`ALTER TABLE journey ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'`],
-  // v6: the promise ledger (verify-by, renegotiation links, status history), exceptions, the
-  // webhook outbox.
-  [
-    `ALTER TABLE promises ADD COLUMN verify_by TEXT`,
-    `UPDATE promises SET verify_by = strftime('%Y-%m-%dT%H:%M:%fZ', due_at, '+60 minutes')`,
-    `ALTER TABLE promises ADD COLUMN channel TEXT`,
-    `ALTER TABLE promises ADD COLUMN replaces TEXT`,
-    `ALTER TABLE promises ADD COLUMN replaced_by TEXT`,
-    `ALTER TABLE promises ADD COLUMN auto_break INTEGER NOT NULL DEFAULT 1`,
-    `CREATE INDEX promises_open ON promises (status, due_at)`,
-    `CREATE TABLE promise_history (
+      ],
+    },
+    // v5: flags that need a human's eye (e.g. handoff_loop).
+    {
+      name: "journey_flags",
+      sql: [`ALTER TABLE journey ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'`],
+    },
+    // v6: the promise ledger (verify-by, renegotiation links, status history), exceptions, the
+    // webhook outbox.
+    {
+      name: "promise_ledger",
+      sql: [
+        `ALTER TABLE promises ADD COLUMN verify_by TEXT`,
+        `UPDATE promises SET verify_by = strftime('%Y-%m-%dT%H:%M:%fZ', due_at, '+60 minutes')`,
+        `ALTER TABLE promises ADD COLUMN channel TEXT`,
+        `ALTER TABLE promises ADD COLUMN replaces TEXT`,
+        `ALTER TABLE promises ADD COLUMN replaced_by TEXT`,
+        `ALTER TABLE promises ADD COLUMN auto_break INTEGER NOT NULL DEFAULT 1`,
+        `CREATE INDEX promises_open ON promises (status, due_at)`,
+        `CREATE TABLE promise_history (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       promise_id TEXT NOT NULL,
       at TEXT NOT NULL,
@@ -121,11 +140,11 @@ export const JOURNEY_MIGRATIONS: readonly Migration[] = [
       actor TEXT,
       note TEXT
     )`,
-    `INSERT INTO promise_history (promise_id, at, from_status, to_status, seq)
+        `INSERT INTO promise_history (promise_id, at, from_status, to_status, seq)
        SELECT id, created_at, NULL, 'pending', seq FROM promises`,
-    `INSERT INTO promise_history (promise_id, at, from_status, to_status, seq, note)
+        `INSERT INTO promise_history (promise_id, at, from_status, to_status, seq, note)
        SELECT id, settled_at, 'pending', status, seq, note FROM promises WHERE status != 'pending'`,
-    `CREATE TABLE exceptions (
+        `CREATE TABLE exceptions (
       id TEXT PRIMARY KEY,
       kind TEXT NOT NULL,
       text TEXT NOT NULL,
@@ -139,17 +158,22 @@ export const JOURNEY_MIGRATIONS: readonly Migration[] = [
       note TEXT,
       seq INTEGER NOT NULL
     )`,
-    `CREATE UNIQUE INDEX exceptions_promise ON exceptions (promise_id) WHERE promise_id IS NOT NULL`,
-    `CREATE TABLE hook_outbox (
+        `CREATE UNIQUE INDEX exceptions_promise ON exceptions (promise_id) WHERE promise_id IS NOT NULL`,
+        `CREATE TABLE hook_outbox (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       record TEXT NOT NULL
     )`,
-    `CREATE TABLE hook_state (
+        `CREATE TABLE hook_state (
       singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
       failures INTEGER NOT NULL,
       next_at INTEGER,
       last_error TEXT
     )`,
-    `INSERT INTO hook_state (singleton, failures) VALUES (1, 0)`,
+        `INSERT INTO hook_state (singleton, failures) VALUES (1, 0)`,
+      ],
+    },
   ],
-];
+};
+
+/** The steps in order (test/journey-migration.test.ts counts them). */
+export const JOURNEY_MIGRATIONS = JOURNEY_SCHEMA.steps;

@@ -10,7 +10,7 @@ import {
   ALARM_MAX_ATTEMPTS,
   MAX_IN_FLIGHT,
   MAX_SUBSCRIPTIONS,
-  MIGRATIONS,
+  WEBHOOKS_SCHEMA,
   iso,
   isoOrNull,
 } from "./schema";
@@ -54,7 +54,7 @@ export class WebhooksObject extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage, MIGRATIONS);
+      migrate(ctx.storage, WEBHOOKS_SCHEMA);
     });
   }
 

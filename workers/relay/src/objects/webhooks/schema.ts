@@ -1,4 +1,4 @@
-import type { Migration } from "../migrate";
+import type { Schema } from "../migrate";
 
 /** Subscriptions per workspace. */
 export const MAX_SUBSCRIPTIONS = 20;
@@ -58,14 +58,20 @@ export type DeliveryStatus = "waiting" | "pending" | "in_flight" | "delivered" |
  */
 export const QUEUED = "status IN ('waiting', 'pending', 'in_flight')";
 
-export const MIGRATIONS: readonly Migration[] = [
-  [
-    `CREATE TABLE meta (
+/** The object's tables; append steps, never edit, remove or reorder a released one. */
+export const WEBHOOKS_SCHEMA: Schema = {
+  object: "webhooks",
+  steps: [
+    // v1: subscriptions, messages, deliveries and the delivery log.
+    {
+      name: "create_tables",
+      sql: [
+        `CREATE TABLE meta (
       singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
       workspace TEXT NOT NULL,
       prune_at INTEGER NOT NULL DEFAULT 0
     )`,
-    `CREATE TABLE subscriptions (
+        `CREATE TABLE subscriptions (
       id TEXT PRIMARY KEY,
       url TEXT NOT NULL,
       description TEXT,
@@ -84,7 +90,7 @@ export const MIGRATIONS: readonly Migration[] = [
       created_at INTEGER NOT NULL,
       updated_at INTEGER NOT NULL
     )`,
-    `CREATE TABLE messages (
+        `CREATE TABLE messages (
       id TEXT PRIMARY KEY,
       type TEXT NOT NULL,
       journey_id TEXT,
@@ -92,7 +98,7 @@ export const MIGRATIONS: readonly Migration[] = [
       body TEXT NOT NULL,
       created_at INTEGER NOT NULL
     )`,
-    `CREATE TABLE deliveries (
+        `CREATE TABLE deliveries (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       subscription_id TEXT NOT NULL,
       msg_id TEXT NOT NULL,
@@ -109,10 +115,10 @@ export const MIGRATIONS: readonly Migration[] = [
       done_at INTEGER,
       UNIQUE (msg_id, subscription_id)
     )`,
-    `CREATE INDEX deliveries_sub ON deliveries (subscription_id, status, next_at)`,
-    `CREATE INDEX deliveries_age ON deliveries (status, done_at)`,
-    `CREATE INDEX deliveries_queue ON deliveries (subscription_id, journey_id, seq) WHERE ${QUEUED}`,
-    `CREATE TABLE attempts (
+        `CREATE INDEX deliveries_sub ON deliveries (subscription_id, status, next_at)`,
+        `CREATE INDEX deliveries_age ON deliveries (status, done_at)`,
+        `CREATE INDEX deliveries_queue ON deliveries (subscription_id, journey_id, seq) WHERE ${QUEUED}`,
+        `CREATE TABLE attempts (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       subscription_id TEXT NOT NULL,
       n INTEGER NOT NULL,
@@ -128,9 +134,11 @@ export const MIGRATIONS: readonly Migration[] = [
       error TEXT,
       latency_ms INTEGER NOT NULL
     )`,
-    `CREATE UNIQUE INDEX attempts_log ON attempts (subscription_id, n)`,
+        `CREATE UNIQUE INDEX attempts_log ON attempts (subscription_id, n)`,
+      ],
+    },
   ],
-];
+};
 
 export interface SubscriptionRow {
   id: string;

@@ -9,7 +9,8 @@ import {
   type Result,
   type WorkspaceSettingsPatch,
 } from "@baton/core";
-import { migrate, type Migration } from "../migrate";
+import { migrate } from "../migrate";
+import { WORKSPACE_SCHEMA } from "./schema";
 
 /** What an API key may do. `admin` implies every other scope within its workspace. */
 export const SCOPES = [
@@ -45,26 +46,6 @@ export type WorkspaceError =
   | { code: "key_not_found"; id: string }
   | { code: "key_conflict"; id: string };
 
-const MIGRATIONS: readonly Migration[] = [
-  [
-    `CREATE TABLE workspace (
-      singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-      id TEXT NOT NULL,
-      name TEXT NOT NULL,
-      settings TEXT NOT NULL,
-      created_at TEXT NOT NULL
-    )`,
-    `CREATE TABLE api_keys (
-      id TEXT PRIMARY KEY,
-      name TEXT NOT NULL,
-      scopes TEXT NOT NULL,
-      secret_hash TEXT NOT NULL,
-      created_at TEXT NOT NULL,
-      revoked_at TEXT
-    )`,
-  ],
-];
-
 interface KeyRecord {
   id: string;
   name: string;
@@ -91,7 +72,7 @@ export class WorkspaceObject extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage, MIGRATIONS);
+      migrate(ctx.storage, WORKSPACE_SCHEMA);
     });
   }
 
