@@ -2,18 +2,8 @@ import type { CustomerError } from "../objects/customer/types";
 import type { JourneyError } from "../objects/journey/types";
 import type { WebhooksError } from "../objects/webhooks/types";
 import type { WorkspaceError } from "../objects/workspace/object";
-import type { IngestError, ProviderRefusal } from "../ingest/types";
+import { REFUSAL_STATUS, type IngestError, type ProviderRefusal } from "../ingest/types";
 import { problem, ProblemError, type Problem } from "./problem";
-
-/** The HTTP status of each provider refusal. */
-const REFUSAL_STATUS: Record<ProviderRefusal["code"], number> = {
-  webhook_not_found: 404,
-  missing_signature: 401,
-  invalid_signature: 403,
-  unsupported_media_type: 415,
-  malformed_body: 400,
-  invalid_webhook: 400,
-};
 
 /** Every expected failure of the ingest steps and the objects. */
 export type DomainError =
@@ -27,10 +17,16 @@ export function toProblem(e: DomainError): Problem {
   switch (e.code) {
     case "webhook_not_found":
     case "missing_signature":
+    case "unauthorized":
     case "invalid_signature":
+    case "stale_timestamp":
+    case "replayed_token":
     case "unsupported_media_type":
     case "malformed_body":
+    case "malformed_payload":
     case "invalid_webhook":
+    case "invalid_email":
+    case "payload_too_large":
       return problem(
         REFUSAL_STATUS[e.code],
         e.code,

@@ -13,14 +13,14 @@ import {
   type EmailResult,
   type FormPart,
 } from "@baton/channels";
-import type { WorkspaceSettings } from "@baton/core";
+import { ok, type Result, type WorkspaceSettings } from "@baton/core";
 import { Hono, type Context } from "hono";
 import { ingestEmail, ingestPrepared, prepareEmail } from "./email";
 import type { AppEnv } from "../env";
-import { fail } from "../http/problem";
+import { unwrap } from "../http/errors";
 import { bodyBytes, sha256Hex } from "../http/validate";
 import { identityStub } from "../objects/access";
-import type { IngestResult } from "./pipeline";
+import { refuse, type IngestResult, type ProviderRefusal } from "./types";
 import { workspaceSettings } from "../objects/workspace/settings";
 import { WorkspaceIdPattern } from "../http/validate";
 
@@ -38,46 +38,48 @@ export const emailHooks = new Hono<AppEnv>();
 async function provider<K extends keyof Providers>(
   c: Ctx,
   name: K,
-): Promise<{ workspace: string; config: NonNullable<Providers[K]> }> {
+): Promise<Result<{ workspace: string; config: NonNullable<Providers[K]> }, ProviderRefusal>> {
   const workspace = c.req.param("workspace") ?? "";
   const settings = WorkspaceIdPattern.test(workspace)
     ? await workspaceSettings(c.env, workspace)
     : null;
   const config = settings?.providers[name];
   if (!config) {
-    return fail(404, "webhook_not_found", "No such webhook", `${name} is not configured here`);
+    return refuse("webhook_not_found", "No such webhook", `${name} is not configured here`);
   }
-  return { workspace, config };
+  return ok({ workspace, config });
 }
 
 /** The body, at most EMAIL_MAX_BYTES (413), read as a stream; an unreadable body is a 400. */
 const body = (c: Ctx): Promise<Uint8Array> => bodyBytes(c, EMAIL_MAX_BYTES);
 
-function multipart(c: Ctx, bytes: Uint8Array): FormPart[] {
+function multipart(c: Ctx, bytes: Uint8Array): Result<FormPart[], ProviderRefusal> {
   const boundary = multipartBoundary(c.req.header("content-type"));
   const parts = boundary === null ? null : splitMultipart(bytes, boundary);
   if (parts === null) {
-    fail(400, "malformed_payload", "Unreadable form", "expected a multipart/form-data body");
+    return refuse("malformed_payload", "Unreadable form", "expected a multipart/form-data body");
   }
-  return parts;
+  return ok(parts);
 }
 
-async function requireBasic(c: Ctx, cfg: { username: string; password: string }): Promise<void> {
-  if (!(await basicAuthMatches(c.req.header("authorization"), cfg.username, cfg.password))) {
-    fail(
-      401,
-      "unauthorized",
-      "Bad or missing credentials",
-      "use the webhook URL's Basic credentials",
-    );
+/** Verify (Postmark, SendGrid): the Basic credentials of the webhook URL. */
+async function basicAuth(
+  c: Ctx,
+  cfg: { username: string; password: string },
+): Promise<Result<true, ProviderRefusal>> {
+  if (await basicAuthMatches(c.req.header("authorization"), cfg.username, cfg.password)) {
+    return ok(true);
   }
+  return refuse(
+    "unauthorized",
+    "Bad or missing credentials",
+    "use the webhook URL's Basic credentials",
+  );
 }
 
-/** Unwraps an adapter's result: unreadable payloads are 400, unusable emails 422. */
-function canonical(r: EmailResult<CanonicalEmail>): CanonicalEmail {
-  if (r.ok) return r.value;
-  const status = r.error.code === "malformed_payload" ? 400 : 422;
-  return fail(status, r.error.code, "The email cannot be used", r.error.detail);
+/** Parse: the adapter's result; unreadable payloads are 400, unusable emails 422. */
+function canonical(r: EmailResult<CanonicalEmail>): Result<CanonicalEmail, ProviderRefusal> {
+  return r.ok ? ok(r.value) : refuse(r.error.code, "The email cannot be used", r.error.detail);
 }
 
 async function accept(c: Ctx, workspace: string, email: CanonicalEmail): Promise<Response> {
@@ -94,33 +96,39 @@ function answerBody(out: IngestResult) {
   };
 }
 
-emailHooks.post("/postmark", async (c) => {
-  const { workspace, config } = await provider(c, "postmark");
-  await requireBasic(c, config);
-  const bytes = await body(c);
-  let payload: unknown;
+function jsonPayload(bytes: Uint8Array): Result<unknown, ProviderRefusal> {
   try {
-    payload = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+    return ok(
+      JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes)),
+    );
   } catch {
-    return fail(400, "malformed_payload", "The body is not valid JSON (UTF-8)");
+    return refuse("malformed_payload", "The body is not valid JSON (UTF-8)");
   }
-  return accept(c, workspace, canonical(await fromPostmark(payload)));
+}
+
+emailHooks.post("/postmark", async (c) => {
+  const { workspace, config } = unwrap(await provider(c, "postmark"));
+  unwrap(await basicAuth(c, config));
+  const payload = unwrap(jsonPayload(await body(c)));
+  return accept(c, workspace, unwrap(canonical(await fromPostmark(payload))));
 });
 
 /** Mailgun posts urlencoded, or multipart when the message has attachments (UTF-8 either way). */
 function mailgunFields(
   c: Ctx,
   bytes: Uint8Array,
-): { fields: Map<string, string>; files: AttachmentMeta[] } {
+): Result<{ fields: Map<string, string>; files: AttachmentMeta[] }, ProviderRefusal> {
   const type = c.req.header("content-type") ?? "";
   const utf8 = new TextDecoder();
   if (/^application\/x-www-form-urlencoded\b/i.test(type)) {
     const fields = new Map<string, string>();
     for (const [k, v] of new URLSearchParams(utf8.decode(bytes)))
       if (!fields.has(k)) fields.set(k, v);
-    return { fields, files: [] };
+    return ok({ fields, files: [] });
   }
-  const parts = multipart(c, bytes);
+  const form = multipart(c, bytes);
+  if (!form.ok) return form;
+  const parts = form.value;
   const fields = new Map<string, string>();
   const files: AttachmentMeta[] = [];
   for (const p of parts) {
@@ -132,7 +140,7 @@ function mailgunFields(
       });
     } else if (!fields.has(p.name)) fields.set(p.name, utf8.decode(p.bytes));
   }
-  return { fields, files };
+  return ok({ fields, files });
 }
 
 /**
@@ -148,7 +156,7 @@ const TOKEN_SHARDS = 16;
  * Mailgun's tokens are single-use, and the signature covers only timestamp and token, so a
  * token must never carry a second message. It is bound to its message's digest before the
  * event is written and settled, with the answer given, only after the event is stored
- * (objects/identity-tokens.ts). A retry of a delivery that failed goes through (the
+ * (objects/identity/tokens.ts). A retry of a delivery that failed goes through (the
  * idempotency key stores it once); a replay of a settled delivery gets the same answer again
  * and stores nothing; the token on another message is refused with 406.
  */
@@ -163,40 +171,39 @@ async function mailgunToken(env: Env, workspace: string, token: string, timestam
   };
 }
 
-emailHooks.post("/mailgun", async (c) => {
-  const { workspace, config } = await provider(c, "mailgun");
-  const { fields, files } = mailgunFields(c, await body(c));
-  const auth = await verifyMailgun(fields, config.signingKey, Math.floor(Date.now() / 1000));
-  if (!auth.ok) {
-    switch (auth.error.code) {
-      case "missing_signature":
-        return fail(
-          401,
-          "missing_signature",
-          "Missing signature",
-          "timestamp, token and signature are required",
-        );
-      case "invalid_signature":
-        return fail(403, "invalid_signature", "Bad signature");
-      case "stale_timestamp":
-        return fail(
-          403,
-          "stale_timestamp",
-          "Timestamp outside the replay window",
-          `${auth.error.skewSeconds}s from now`,
-        );
-    }
+/** Verify (Mailgun): the HMAC over timestamp and token, inside the replay window. */
+async function mailgunAuth(fields: Map<string, string>, signingKey: string) {
+  const auth = await verifyMailgun(fields, signingKey, Math.floor(Date.now() / 1000));
+  if (auth.ok) return ok(auth.value);
+  switch (auth.error.code) {
+    case "missing_signature":
+      return refuse(
+        "missing_signature",
+        "Missing signature",
+        "timestamp, token and signature are required",
+      );
+    case "invalid_signature":
+      return refuse("invalid_signature", "Bad signature");
+    case "stale_timestamp":
+      return refuse(
+        "stale_timestamp",
+        "Timestamp outside the replay window",
+        `${auth.error.skewSeconds}s from now`,
+      );
   }
-  const email = await prepareEmail(canonical(await fromMailgun(fields, files)));
-  const token = await mailgunToken(c.env, workspace, auth.value.token, auth.value.timestamp);
+}
+
+emailHooks.post("/mailgun", async (c) => {
+  const { workspace, config } = unwrap(await provider(c, "mailgun"));
+  const { fields, files } = unwrap(mailgunFields(c, await body(c)));
+  const auth = unwrap(await mailgunAuth(fields, config.signingKey));
+  const email = await prepareEmail(unwrap(canonical(await fromMailgun(fields, files))));
+  const token = await mailgunToken(c.env, workspace, auth.token, auth.timestamp);
   const state = await token.bind(email.digest);
   if (state.kind === "conflict") {
     // 406 is the one status that makes Mailgun stop retrying: this will never succeed.
-    return fail(
-      406,
-      "replayed_token",
-      "Token already used",
-      "each Mailgun token carries one message",
+    unwrap(
+      refuse("replayed_token", "Token already used", "each Mailgun token carries one message"),
     );
   }
   if (state.kind === "settled") {
@@ -210,7 +217,8 @@ emailHooks.post("/mailgun", async (c) => {
 });
 
 emailHooks.post("/sendgrid", async (c) => {
-  const { workspace, config } = await provider(c, "sendgrid");
-  await requireBasic(c, config);
-  return accept(c, workspace, canonical(await fromSendGrid(multipart(c, await body(c)))));
+  const { workspace, config } = unwrap(await provider(c, "sendgrid"));
+  unwrap(await basicAuth(c, config));
+  const form = unwrap(multipart(c, await body(c)));
+  return accept(c, workspace, unwrap(canonical(await fromSendGrid(form))));
 });

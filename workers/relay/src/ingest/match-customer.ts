@@ -26,7 +26,7 @@ async function claim(env: Env, ws: string, i: LinkedIdentifier, customerId: stri
 }
 
 /**
- * Finds the customer behind an event's identifiers (DESIGN.md §2 "identity links have
+ * Finds the customer behind an event's identifiers (docs/architecture.md §2 "identity links have
  * provenance"):
  * - only verified or asserted identifiers may lead to an existing customer; a merely claimed
  *   one never unlocks another customer's context;

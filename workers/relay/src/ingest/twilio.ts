@@ -18,7 +18,6 @@ import {
 import {
   EventInput,
   LIMITS,
-  err,
   ok,
   type Result,
   TwilioVoiceSettings,
@@ -31,7 +30,7 @@ import type { AppEnv } from "../env";
 import { unwrap } from "../http/errors";
 import { bodyBytes } from "../http/validate";
 import { ingestEvent } from "./pipeline";
-import type { IngestResult, ProviderRefusal } from "./types";
+import { refuse, type IngestResult, type ProviderRefusal } from "./types";
 import { workspaceSettings } from "../objects/workspace/settings";
 import { WorkspaceIdPattern } from "../http/validate";
 import { disclosureHeaders } from "../context/disclosure";
@@ -77,15 +76,6 @@ async function twilioConfig(
   const cfg = settings?.providers.twilio;
   if (!settings || !cfg) return notConfigured;
   return ok({ settings, cfg });
-}
-
-function refuse(
-  code: ProviderRefusal["code"],
-  title: string,
-  detail?: string,
-  errors?: ProviderRefusal["errors"],
-): Result<never, ProviderRefusal> {
-  return err({ code, title, ...(detail ? { detail } : {}), ...(errors ? { errors } : {}) });
 }
 
 function utf8(body: Uint8Array): Result<string, ProviderRefusal> {

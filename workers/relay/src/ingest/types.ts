@@ -1,9 +1,9 @@
-import type { Verification, WorkspaceSettings } from "@baton/core";
+import { err, type Result, type Verification, type WorkspaceSettings } from "@baton/core";
 import type { MergeOutcome } from "../identity/merge";
 import type { PendingLinkView } from "../objects/customer/types";
 import type { JourneyError, WriteOutcome } from "../objects/journey/types";
 
-/** The ingest steps' shared types (pipeline.ts shows the steps in order). */
+/** The ingest steps' shared types and refusals (pipeline.ts shows the steps in order). */
 
 /** What the steps share: the request's workspace and its settings. */
 export interface IngestContext {
@@ -20,7 +20,7 @@ export interface IngestOptions {
   settings?: WorkspaceSettings | null;
 }
 
-/** Which rule picked the journey (docs/architecture.md, "Resolution"). */
+/** Which rule picked the journey (docs/architecture.md §3). */
 export type ResolutionRule =
   "explicit" | "thread" | "customer_open_journey" | "reopened" | "new_journey";
 
@@ -52,14 +52,36 @@ export type IngestError = JourneyError | IdentifierError | UnresolvableError;
 
 /** A provider request refused at the edge's verify or parse step; nothing was stored. */
 export interface ProviderRefusal {
-  code:
-    | "webhook_not_found"
-    | "missing_signature"
-    | "invalid_signature"
-    | "unsupported_media_type"
-    | "malformed_body"
-    | "invalid_webhook";
+  code: RefusalCode;
   title: string;
   detail?: string;
   errors?: { path: string; message: string }[];
+}
+
+/** Each refusal's HTTP status (http/errors.ts maps them; nothing else decides a status). */
+export const REFUSAL_STATUS = {
+  webhook_not_found: 404,
+  missing_signature: 401,
+  unauthorized: 401,
+  invalid_signature: 403,
+  stale_timestamp: 403,
+  replayed_token: 406,
+  unsupported_media_type: 415,
+  malformed_body: 400,
+  malformed_payload: 400,
+  invalid_webhook: 400,
+  invalid_email: 422,
+  payload_too_large: 413,
+} as const;
+
+export type RefusalCode = keyof typeof REFUSAL_STATUS;
+
+/** A refusal as a failed Result. */
+export function refuse(
+  code: RefusalCode,
+  title: string,
+  detail?: string,
+  errors?: ProviderRefusal["errors"],
+): Result<never, ProviderRefusal> {
+  return err({ code, title, ...(detail ? { detail } : {}), ...(errors ? { errors } : {}) });
 }
