@@ -13,7 +13,7 @@ import {
 
 /**
  * Every inbound path, first contact from a new sender (and two second contacts): each object
- * call the path makes (identity, customer, journey, through the stubs in identity/stubs.ts) and
+ * call the path makes (identity, customer, journey, through the stubs in objects/access.ts) and
  * the journey's write transaction fail once; the provider then retries the identical request.
  * The retry must be accepted and the message stored exactly once, in the journey and in D1.
  */

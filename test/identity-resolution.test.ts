@@ -10,7 +10,7 @@ const email = (value: string, text: string, extra: Record<string, unknown> = {})
   ...extra,
 });
 
-describe("journey resolution (DESIGN.md §3), one test per rule", () => {
+describe("journey resolution (docs/architecture.md §3), one test per rule", () => {
   it("rule 1a: an explicit journey id decides", async () => {
     const { key } = await workspace();
     const a = await api("POST", "/v1/events", smsFrom("+14155550150", "one"), key);

@@ -1,7 +1,8 @@
 /**
- * The bot context pack (DESIGN.md §5): a token-budgeted, PII-redacted text for an LLM, each
- * item tagged with its source and time, fenced as data, most binding items first. The same
- * items come back as JSON and as the message arrays the OpenAI and Anthropic APIs take.
+ * The bot context pack (docs/architecture.md §5): a token-budgeted, PII-redacted text for an
+ * LLM, each item tagged with its source and time, fenced as data, most binding items first.
+ * The same items come back as JSON and as the message arrays the OpenAI and Anthropic APIs
+ * take.
  */
 import type { JourneyContext } from "./context";
 import {

@@ -1,5 +1,5 @@
 /**
- * The call brief (DESIGN.md §6): what an IVR needs at call start, small enough to be
+ * The call brief (docs/architecture.md §6): what an IVR needs at call start, small enough to be
  * precomputed at write time and kept one object hop from the caller's number.
  */
 import type { JourneyContext } from "./context";
@@ -23,7 +23,7 @@ export interface CallBriefJourney {
 
 /**
  * What the IVR needs at call start, precomputed at write time and kept where the caller's
- * number lands first (DESIGN.md §6). `journeyId`, `reason`, `lastAction`, `promise` and
+ * number lands first (docs/architecture.md §6). `journeyId`, `reason`, `lastAction`, `promise` and
  * `owner` describe the most recently active journey.
  */
 export interface CallBrief {

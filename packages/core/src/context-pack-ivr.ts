@@ -1,8 +1,8 @@
 /**
- * The IVR context pack (DESIGN.md §5): Amazon Connect's Lambda contract is a flat map of
- * string values, and the serialized map must stay within 1 KB. The map carries the match
- * kind, the journey and queue to route to, the disclosure tier and why, and one speakable
- * sentence for the caller. Only the items the tier allows go into the map or the sentence.
+ * The IVR context pack (docs/architecture.md §5): Amazon Connect's Lambda contract is a flat map of
+ * string values, and the serialized map must stay within 1 KB. The map carries the match kind, the
+ * journey and queue to route to, the disclosure tier and why, and one speakable sentence for the
+ * caller. Only the items the tier allows go into the map or the sentence.
  */
 import type { CallBrief, CallBriefJourney } from "./context-pack-brief";
 import {

@@ -1,5 +1,5 @@
 /**
- * Text helpers shared by the context packs (DESIGN.md §5): UTF-8 sizes, code-point-safe
+ * Text helpers shared by the context packs (docs/architecture.md §5): UTF-8 sizes, code-point-safe
  * clipping, whitespace flattening, contact masking and fence-marker neutralization.
  * Everything here is pure and allocation-light so a pack over a long journey stays fast.
  */

@@ -1,5 +1,5 @@
 /**
- * The context pack (DESIGN.md §5): one journey context, shaped for each touchpoint.
+ * The context pack (docs/architecture.md §5): one journey context, shaped for each touchpoint.
  * - `ivrMap` (+ `briefFromContext`): a flat string map of at most 1 KB for Amazon Connect.
  * - `botPack`: a token-budgeted, redacted, fenced pack for an LLM.
  * - `agentPack`: the full structured context for a screen pop, with derived fields.

@@ -1,8 +1,9 @@
 /**
  * Identifier normalization: the one place that turns what a channel delivered (a Twilio
  * `From`, an email `From:` header, a chat visitor id…) into the canonical key of the identity
- * index (DESIGN.md §2–3). Two spellings of one address must give one key, and nothing that
- * is not an address of one customer (a withheld caller, an SMS short code) may give a key.
+ * index (docs/architecture.md §2–3). Two spellings of one address must give one key, and
+ * nothing that is not an address of one customer (a withheld caller, an SMS short code) may
+ * give a key.
  *
  * Pure and synchronous: no I/O, no Node built-ins, safe to bundle for Workers.
  */

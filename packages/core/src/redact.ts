@@ -3,12 +3,12 @@ import { BUILTIN_REDACTIONS, builtinRedactor, type BuiltinRedaction } from "./re
 export { BUILTIN_REDACTIONS, ibanValid, type BuiltinRedaction } from "./redact-builtins";
 
 /**
- * Card numbers are redacted before the first durable write (DESIGN.md §7); docs/privacy.md
- * explains the rule. Digits joined by single spaces, dashes or dots form groups; every window
- * of whole consecutive groups holding 13–19 digits is Luhn-checked, so a card keeps its
- * neighbours (an expiry, a CVV, a room or reference number) out of the check. An unbroken run
- * of digits is one group: a 22-digit reference is not searched for a card inside it. The last
- * four digits stay so an agent can still refer to the card.
+ * Card numbers are redacted before the first durable write (docs/architecture.md §7);
+ * docs/privacy.md explains the rule. Digits joined by single spaces, dashes or dots form groups;
+ * every window of whole consecutive groups holding 13–19 digits is Luhn-checked, so a card keeps
+ * its neighbours (an expiry, a CVV, a room or reference number) out of the check. An unbroken run
+ * of digits is one group: a 22-digit reference is not searched for a card inside it. The last four
+ * digits stay so an agent can still refer to the card.
  */
 const CARD_MIN = 13;
 const CARD_MAX = 19;

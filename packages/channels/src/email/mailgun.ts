@@ -9,7 +9,8 @@ import type { AttachmentMeta, CanonicalEmail, EmailResult } from "./types";
  * It retries for about 8 hours (5, 10, 15 min, 1, 2, 4 h), so a signature up to 9 hours old is
  * accepted: a retry carrying the first attempt's signature must not be refused. A replay inside
  * that window stores nothing, because each token is bound to its one message and settled with
- * the stored event (routes/hooks-email.ts). A timestamp ahead of our clock is clock skew only.
+ * the stored event (workers/relay/src/ingest/email-hooks.ts). A timestamp ahead of our clock is
+ * clock skew only.
  */
 export const MAILGUN_REPLAY_WINDOW_SECONDS = 9 * 3600;
 /** How far ahead of our clock a signed timestamp may be. */
@@ -24,7 +25,8 @@ export type MailgunAuthError =
  * Verifies a Mailgun webhook signature: hex HMAC-SHA256 of `timestamp + token` under the
  * domain's HTTP webhook signing key, and a timestamp at most 9 hours before `nowSeconds` and 5
  * minutes after it.
- * The token must then be claimed once (see routes/hooks-email.ts), which this pure check cannot do.
+ * The token must then be claimed once (see workers/relay/src/ingest/email-hooks.ts), which this
+ * pure check cannot do.
  */
 export async function verifyMailgun(
   fields: ReadonlyMap<string, string>,

@@ -1,6 +1,6 @@
 /**
  * The history queue's consumer: the only writer of D1 history (docs/architecture.md, "The
- * outbox flush"). Journeys send one message per outbox record (objects/journey-outbox.ts);
+ * outbox flush"). Journeys send one message per outbox record (objects/journey/outbox.ts);
  * a batch holds up to 100 of them, from any journeys, in any order, possibly twice, and is
  * written as ONE D1 batch (one transaction) by flushToD1, whose writes are idempotent and
  * independent of order.

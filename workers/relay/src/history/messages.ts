@@ -1,6 +1,6 @@
 /**
  * What travels on the history queues: one message per journey outbox record (the record's
- * JSON as text, objects/journey-outbox.ts), and one control message, `{ "replayDead": true }`,
+ * JSON as text, objects/journey/outbox.ts), and one control message, `{ "replayDead": true }`,
  * which asks the consumer to replay the D1 table history_dead (history/dead.ts). Bodies sent
  * by hand (Cloudflare's dashboard, the HTTP publish API) may arrive as JSON objects instead of
  * text; both are read the same way.

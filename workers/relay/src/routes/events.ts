@@ -14,7 +14,7 @@ events.post("/", requireScope("events:write"), async (c) => {
   const idem = await idempotencyOf(c.req.header("idempotency-key"), idempotencyKey, rest);
   const ws = c.get("principal").workspace;
   const result = unwrap(await ingestEvent(c.env, ws, input, idem));
-  // A merely claimed identifier never yields the customer's context (DESIGN.md §2).
+  // A merely claimed identifier never yields the customer's context (docs/architecture.md §2).
   const unverified = result.verification === "claimed";
   const body = {
     journeyId: result.journeyId,

@@ -64,7 +64,7 @@ const CONTACT_GAP_MS = 30 * 60 * 1000;
 /**
  * The single point of truth for one journey. Every write goes through here, in order, with a
  * gapless sequence number; the event row, the state change and the D1 outbox row commit in one
- * synchronous SQLite transaction. The alarm flushes the outbox to D1 (see journey-outbox.ts).
+ * synchronous SQLite transaction. The alarm flushes the outbox to D1 (see outbox.ts).
  */
 export class JourneyObject extends DurableObject<Env> {
   readonly #sql: SqlStorage;

@@ -4,8 +4,10 @@ import { redactText, type Actor } from "@baton/core";
 export const SYSTEM: Actor = { kind: "system" };
 
 /**
- * Redacts card numbers from free text before it reaches any table (DESIGN.md §7). The event
- * row is redacted in #write; everything else that stores caller text goes through this.
+ * Redacts card numbers from free text before it reaches any table (docs/architecture.md §7):
+ * a second line for every column other than the event row that stores caller text. The event
+ * row is stored as it arrives, redacted once at the entry (ingest/redact.ts, or the chat
+ * socket's message path).
  */
 export function clean(text: string): string;
 export function clean(text: string | null | undefined): string | null;

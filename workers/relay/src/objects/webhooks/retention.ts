@@ -7,7 +7,7 @@ import {
 
 /**
  * When a WebhooksObject's alarm is next needed, and the retention it runs. Synchronous SQL,
- * like webhooks-queue.ts.
+ * like queue.ts.
  */
 
 const PRUNE_BATCH = 5_000;

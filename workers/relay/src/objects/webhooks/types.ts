@@ -1,4 +1,4 @@
-/** What the WebhooksObject answers over RPC (see docs/webhooks-out.md and docs/api.md §14). */
+/** What the WebhooksObject answers over RPC (see docs/webhooks-out.md and docs/api.md §11c). */
 
 export type WebhooksError =
   | { code: "subscription_not_found"; id: string }
