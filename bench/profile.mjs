@@ -63,8 +63,10 @@ async function freePort() {
 }
 
 mkdirSync(outDir, { recursive: true });
-log("bundling the relay (wrangler deploy --dry-run) …");
-const bundled = bundle(`${outDir}/worker`);
+log("bundling the relay (wrangler deploy --dry-run --no-minify) …");
+// Not minified, whatever wrangler.toml says: frames are mapped to source modules by the
+// `// <path>` comments esbuild writes at the start of each module, which minifying drops.
+const bundled = bundle(`${outDir}/worker`, { minify: false });
 const moduleOf = bundleModules(bundled.main);
 const inspectorPort = await freePort();
 log(`starting workerd through Miniflare (inspector on 127.0.0.1:${inspectorPort}) …`);

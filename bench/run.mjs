@@ -5,7 +5,8 @@
 // Environment: BENCH_SECONDS (per measured run, default 10), BENCH_WARMUP_SECONDS (default
 // 2), BENCH_ONLY (comma-separated scenario ids, for development; skips the results copy in
 // docs/), BENCH_SCALE=1 (same as --scale), and for the scale run BENCH_SCALE_CUSTOMERS,
-// BENCH_SCALE_EVENTS, BENCH_SCALE_IDENTITIES, BENCH_SCALE_BUDGET_SECONDS.
+// BENCH_SCALE_EVENTS, BENCH_SCALE_IDENTITIES, BENCH_SCALE_BUDGET_SECONDS, BENCH_COLD_RUNS
+// (fresh workerd processes for the cold start, default 5; 0 skips it).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import os from "node:os";
@@ -26,6 +27,10 @@ import { memorySampler, waitForQuiet } from "./lib/memory.mjs";
 import {
   docsSection,
   evaluateTargets,
+  FLOOR_HEADER,
+  FLOORS,
+  floorRatios,
+  floorTargetRows,
   HEADER,
   replaceDocsSection,
   markdownTable,
@@ -47,7 +52,7 @@ import {
   WS,
   setupWorkspace,
 } from "./lib/setup.mjs";
-import { applyMigrations, bundle, startServer, versions } from "./lib/server.mjs";
+import { applyMigrations, bundle, coldStarts, startServer, versions } from "./lib/server.mjs";
 import { senderPhones, smsParams, twilioSignature, writeSignedSms } from "./lib/twilio.mjs";
 import { killWrk, runWrk, shape, wrkVersion } from "./lib/wrk.mjs";
 
@@ -61,6 +66,14 @@ const QUIET_WAIT = Number(process.env.BENCH_QUIET_WAIT_SECONDS ?? 90);
 const DISTURBED_PCT = 15;
 const RETRIES = Number(process.env.BENCH_RETRIES ?? 2);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null;
+// A relay scenario's "× floor" needs its floor measured in the same run: add missing floors.
+const ADDED_FLOORS = ONLY
+  ? [...new Set(ONLY.map((id) => FLOORS[id]).filter((f) => f && f !== "hello"))].filter(
+      (f) => !ONLY.includes(f),
+    )
+  : [];
+if (ONLY) ONLY.push(...ADDED_FLOORS);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
 const CONCURRENCY = [1, 16];
 
 const log = (...a) => console.log(...a);
@@ -87,8 +100,34 @@ if (!Number.isFinite(SECONDS) || SECONDS < 1) {
 mkdirSync(outDir, { recursive: true });
 const started = new Date();
 const loadStart = os.loadavg();
-log(`bundling the relay (wrangler deploy --dry-run) …`);
+if (ADDED_FLOORS.length) {
+  log(`BENCH_ONLY: added ${ADDED_FLOORS.join(", ")} (the floors of the scenarios asked for)`);
+}
+log(`bundling the relay (wrangler deploy --dry-run, as wrangler.toml says) …`);
 const bundled = bundle(`${outDir}/worker`);
+// For comparison only: the same bundle not minified (what was deployed before minify = true).
+const plain = bundle(`${outDir}/worker-unminified`, { minify: false });
+const kib = (b) => `${(b / 1024).toFixed(2)} KiB`;
+log(
+  `  bundle ${kib(bundled.bytes)} (gzip ${kib(bundled.gzipBytes)}); not minified ${kib(plain.bytes)} (gzip ${kib(plain.gzipBytes)})`,
+);
+let cold = null;
+if (COLD_RUNS > 0) {
+  log(`cold start: ${COLD_RUNS} fresh workerd processes with the relay, and with hello-world …`);
+  cold = await coldStarts({
+    scriptPath: bundled.main,
+    configPath: `${root}wrangler.toml`,
+    stateDir: `${outDir}/cold-state`,
+    adminSecret: ADMIN_SECRET,
+    runs: COLD_RUNS,
+  });
+  const { relay: r, hello: h } = cold.median;
+  log(
+    `  median: relay ready ${r.readyMs} ms, first GET / ${r.firstRootMs} ms (start → first answer ${r.startToFirstAnswerMs} ms), ` +
+      `first object ${r.firstObjectMs} ms, second object ${r.secondObjectMs} ms, workerd RSS ${r.rssMb} MB; ` +
+      `hello-world ready ${h.readyMs} ms, start → first answer ${h.startToFirstAnswerMs} ms, RSS ${h.rssMb} MB`,
+  );
+}
 log(`starting workerd through Miniflare …`);
 const server = await startServer({
   scriptPath: bundled.main,
@@ -144,9 +183,18 @@ async function main() {
       disturbedAbovePct: DISTURBED_PCT,
       scale: SCALE,
       only: ONLY,
+      floorsAddedToOnly: ADDED_FLOORS,
     },
     machine: machine(),
-    bundle: { bytes: bundled.bytes, migrations, source: sourceState() },
+    bundle: {
+      bytes: bundled.bytes,
+      gzipBytes: bundled.gzipBytes,
+      minified: minifySetting(),
+      unminified: { bytes: plain.bytes, gzipBytes: plain.gzipBytes },
+      migrations,
+      source: sourceState(),
+    },
+    coldStart: cold,
     baseline: {},
     scenarios: [],
     d1: {},
@@ -250,6 +298,14 @@ async function main() {
           p99: round2(r.latencyMs.p99 / base[c].p99),
         };
       }
+    }
+  }
+
+  // Each relay scenario as a fraction of its floor (FLOORS) at the same concurrency.
+  for (const s of results.scenarios) {
+    for (const [c, r] of Object.entries(s.runs)) {
+      const v = floorRatios(results, s.id, c);
+      if (v) r.vsFloor = v;
     }
   }
 
@@ -654,6 +710,12 @@ async function liveSeq(call, journeyId) {
   return expectOk(res, "reading the hot journey").seq;
 }
 
+/** `minify` in wrangler.toml (what `wrangler deploy` and the bundle above use). */
+function minifySetting() {
+  const m = /^minify\s*=\s*(true|false)/m.exec(readFileSync(`${root}wrangler.toml`, "utf8"));
+  return m ? m[1] === "true" : false;
+}
+
 /** Which code was bundled: the commit, and how many files differed from it. */
 function sourceState() {
   const git = (...args) =>
@@ -685,6 +747,8 @@ async function writeResults(res) {
   writeFileSync(`${outDir}/results.json`, json);
   const rows = tableRows(res);
   log(`\n${textTable(HEADER, rows)}\n`);
+  const frows = floorTargetRows(res);
+  if (frows.length) log(`${textTable(FLOOR_HEADER, frows, 2)}\n`);
   const srows = scaleRows(res.scale);
   if (srows.length) log(`${textTable(SCALE_HEADER, srows, 3)}\n`);
   log(
@@ -693,12 +757,35 @@ async function writeResults(res) {
   log(
     `hello-world drift over the run: c=1 ${res.baseline.drift_c1 ?? "–"}×, c=16 ${res.baseline.drift_c16 ?? "–"}×`,
   );
-  log(`workerd peak RSS ${res.memory.peakRssMb} MB (VmHWM ${res.memory.vmHwmMb} MB)`);
+  log(
+    `× floor = the same, divided by the scenario's floor (${Object.entries(FLOORS)
+      .map(([id, f]) => `${id} → ${f}`)
+      .join(", ")}).`,
+  );
+  log(
+    `workerd peak memory over the whole run: VmHWM ${res.memory.vmHwmMb} MB (peak sampled RSS ${res.memory.peakRssMb} MB)`,
+  );
+  const b = res.bundle;
+  log(
+    `bundle${b.minified ? " (minified)" : ""}: ${kib(b.bytes)}, gzip ${kib(b.gzipBytes)}` +
+      (b.unminified
+        ? `; not minified ${kib(b.unminified.bytes)}, gzip ${kib(b.unminified.gzipBytes)}`
+        : ""),
+  );
+  if (res.coldStart) {
+    const { relay: r, hello: h } = res.coldStart.median;
+    log(
+      `cold start (median of ${res.coldStart.runs} fresh workerd processes): start → first GET / answered ${r.startToFirstAnswerMs} ms ` +
+        `(hello-world alone ${h.startToFirstAnswerMs} ms); first request to an object ${r.firstObjectMs} ms, ` +
+        `a second new object ${r.secondObjectMs} ms; fresh workerd RSS ${r.rssMb} MB (hello-world ${h.rssMb} MB)`,
+    );
+  }
   if (res.workerLogs.errors)
     log(`the Worker logged ${res.workerLogs.errors} errors, e.g. ${res.workerLogs.samples[0]}`);
   log(`\ntargets:`);
   for (const t of res.targets) log(`  [${t.status}] ${t.target}: ${t.figure}`);
   let md = markdownTable(HEADER, rows);
+  if (frows.length) md += `\n\n${markdownTable(FLOOR_HEADER, frows, 2)}`;
   if (srows.length) md += `\n\n${markdownTable(SCALE_HEADER, srows, 3)}`;
   writeFileSync(`${outDir}/table.md`, `${md}\n`);
   log(`\nwrote bench/out/results.json and bench/out/table.md`);

@@ -5,12 +5,86 @@ const fmt = (v, digits = 1) =>
     : Number(v).toLocaleString("en-US", { maximumFractionDigits: digits });
 const x = (v) => (v === null || v === undefined ? "–" : `${v.toFixed(2)}×`);
 
+/**
+ * Each relay scenario's floor: the scenario on the floor Worker (bench/lib/server.mjs, FLOOR)
+ * that does the least a path of its shape has to do in this runtime (one object hop, with a
+ * SQLite read or a durable write), or hello-world for the relay with no object.
+ */
+export const FLOORS = {
+  relay_root: "hello",
+  append_hot: "floor_hop_write",
+  routed_append: "floor_hop_write",
+  twilio_sms: "floor_hop_write",
+  journey_read: "floor_hop_read",
+  context_bot: "floor_hop_read",
+  mcp_context: "floor_hop_read",
+  context_ivr: "floor_hop",
+  connect_hook: "floor_hop",
+};
+
+const FLOOR_SHORT = {
+  hello: "hello",
+  floor_hop: "hop",
+  floor_hop_read: "hop+read",
+  floor_hop_write: "hop+write",
+};
+
+/**
+ * A scenario's figures at concurrency `c` divided by its floor's in the same run (throughput:
+ * higher is better; latency: lower is better), or null without a floor or its run.
+ */
+export function floorRatios(results, id, c) {
+  const floor = FLOORS[id];
+  const r = results.scenarios.find((s) => s.id === id && s.status === "measured")?.runs[c];
+  if (!floor || !r) return null;
+  const round2 = (v) => Math.round(v * 100) / 100;
+  if (floor === "hello") return r.vsHello ? { floor, ...r.vsHello } : null;
+  const f = results.scenarios.find((s) => s.id === floor && s.status === "measured")?.runs[c];
+  if (!f || !f.okRps) return null;
+  return {
+    floor,
+    okRps: round2(r.okRps / f.okRps),
+    p50: round2(r.latencyMs.p50 / f.latencyMs.p50),
+    p99: round2(r.latencyMs.p99 / f.latencyMs.p99),
+  };
+}
+
+/** The issue's targets as fractions of the floor: throughput at c=16 ≥ `min` × the floor's. */
+export const FLOOR_TARGETS = [
+  { id: "twilio_sms", what: "Signed Twilio SMS", min: 0.4 },
+  { id: "routed_append", what: "Append routed by phone", min: 0.4 },
+  { id: "context_bot", what: "Bot context pack", min: 0.6 },
+  { id: "context_ivr", what: "IVR lookup", min: 0.8 },
+  { id: "append_hot", what: "Hot journey appends", min: 0.6 },
+];
+
+export const FLOOR_HEADER = [
+  "target (ok req/s ÷ floor's)",
+  "floor",
+  "c=1",
+  "c=16",
+  "target at c=16",
+  "status",
+];
+
+/** One row per floor target: the fraction at c=1 and c=16, and met / missed at c=16. */
+export function floorTargetRows(results) {
+  return (results.floorTargets ?? []).map((t) => [
+    t.what,
+    t.floor,
+    x(t.c1),
+    x(t.c16),
+    `≥ ${t.min.toFixed(2)}×`,
+    t.status,
+  ]);
+}
+
 /** Rows of the main table: one per measured (scenario, concurrency). */
 export function tableRows(results) {
   const rows = [];
   for (const s of results.scenarios) {
     if (s.status !== "measured") {
-      rows.push([s.name, "", s.status, "", "", "", "", "", "", "", "", ""]);
+      rows.push([s.name, "", s.status, "", "", "", "", "", "", "", "", "", "", "", ""]);
       continue;
     }
     for (const c of Object.keys(s.runs)) {
@@ -20,10 +94,13 @@ export function tableRows(results) {
         c,
         fmt(r.okRps),
         x(r.vsHello?.okRps),
+        r.vsFloor ? FLOOR_SHORT[r.vsFloor.floor] : "",
+        r.vsFloor ? x(r.vsFloor.okRps) : "",
         fmt(r.latencyMs.p50, 2),
         x(r.vsHello?.p50),
         fmt(r.latencyMs.p99, 2),
         x(r.vsHello?.p99),
+        r.vsFloor ? x(r.vsFloor.p99) : "",
         r.notOk ? `${fmt(r.notOk, 0)}` : "0",
         fmt(r.workerdCpuPctOfOneCore, 0),
         fmt(r.otherProcessesPct, 0),
@@ -39,10 +116,13 @@ export const HEADER = [
   "c",
   "ok req/s",
   "× hello",
+  "floor",
+  "× floor",
   "p50 ms",
   "× hello",
   "p99 ms",
   "× hello",
+  "× floor",
   "not ok",
   "workerd CPU %",
   "others CPU %",
@@ -74,6 +154,34 @@ export function evaluateTargets(results) {
   const scen = (id) => results.scenarios.find((s) => s.id === id);
   const c16 = (id) => (scen(id)?.status === "measured" ? scen(id).runs["16"] : null);
   const targets = [];
+
+  // Fractions of the floor (FLOORS), at c=16, with c=1 beside them.
+  results.floorTargets = FLOOR_TARGETS.map((t) => {
+    const at = (c) => floorRatios(results, t.id, c)?.okRps ?? null;
+    const c16v = at("16");
+    const sc = scen(t.id);
+    return {
+      ...t,
+      floor: FLOORS[t.id],
+      c1: at("1"),
+      c16: c16v,
+      status:
+        c16v !== null ? met(c16v >= t.min) : sc?.status === "measured" ? "no floor" : "not run",
+    };
+  });
+  for (const t of results.floorTargets) {
+    const r = c16(t.id);
+    const f = c16(t.floor);
+    targets.push({
+      id: `${t.id}_vs_floor`,
+      target: `${t.what} at c=16 ≥ ${t.min}× its floor (${t.floor})`,
+      status: t.c16 === null ? "not yet measurable" : t.status,
+      figure:
+        t.c16 === null
+          ? (scen(t.id)?.reason ?? (scen(t.id) ? `${t.floor} not measured` : "not run"))
+          : `${x(t.c16)} (${fmt(r.okRps)} vs ${fmt(f.okRps)} req/s); c=1 ${x(t.c1)}`,
+    });
+  }
 
   const ivr = c16("context_ivr");
   targets.push({
@@ -266,9 +374,14 @@ export function docsSection(r) {
     markdownTable(HEADER, tableRows(r)),
     "",
     `Hello-world at the end of the run, as a share of the start: c=1 ${r.baseline.drift_c1 ?? "–"}×, ` +
-      `c=16 ${r.baseline.drift_c16 ?? "–"}×. The ratios use the mean of the two.`,
+      `c=16 ${r.baseline.drift_c16 ?? "–"}×. The × hello ratios use the mean of the two. ` +
+      `× floor divides by the scenario's floor in the same run (hop: \`floor_hop\`, hop+read: ` +
+      `\`floor_hop_read\`, hop+write: \`floor_hop_write\`; see [Targets](#targets)).`,
     "",
   ];
+  if (r.floorTargets?.length) {
+    lines.push(markdownTable(FLOOR_HEADER, floorTargetRows(r), 2), "");
+  }
   for (const c of Object.keys(lag)) {
     const l = lag[c];
     lines.push(
@@ -296,8 +409,33 @@ export function docsSection(r) {
     );
   }
   lines.push(
-    `- workerd memory: peak RSS ${r.memory.peakRssMb} MB (VmHWM ${r.memory.vmHwmMb} MB) over the whole run.`,
+    `- workerd memory: peak ${r.memory.vmHwmMb} MB (VmHWM, the kernel's high-water mark of its resident memory) ` +
+      `over the whole run; the highest RSS sampled every ${r.memory.sampleIntervalMs} ms was ${r.memory.peakRssMb} MB.`,
   );
+  const b = r.bundle;
+  if (b?.gzipBytes) {
+    const kib = (n) => `${fmt(n / 1024, 2)} KiB`;
+    lines.push(
+      `- Bundle (\`wrangler deploy --dry-run\`, ${b.minified ? "minified as `minify = true` in wrangler.toml deploys it" : "not minified"}): ` +
+        `${kib(b.bytes)}, ${kib(b.gzipBytes)} gzipped` +
+        (b.unminified
+          ? `; the same bundle not minified: ${kib(b.unminified.bytes)}, ${kib(b.unminified.gzipBytes)} gzipped.`
+          : "."),
+    );
+  }
+  const cs = r.coldStart;
+  if (cs) {
+    const m = cs.median.relay;
+    const h = cs.median.hello;
+    lines.push(
+      `- Cold start, median of ${cs.runs} fresh workerd processes each: from \`new Miniflare()\` to the relay's ` +
+        `first \`GET /\` answered ${fmt(m.startToFirstAnswerMs, 0)} ms (ready ${fmt(m.readyMs, 0)} ms, then that request ` +
+        `${fmt(m.firstRootMs, 1)} ms; the next one ${fmt(m.warmRootMs, 1)} ms); hello-world alone ${fmt(h.startToFirstAnswerMs, 0)} ms ` +
+        `(ready ${fmt(h.readyMs, 0)} ms). Then the first request to reach an object (\`PUT /v1/admin/workspaces/…\`, ` +
+        `the first WorkspaceObject) ${fmt(m.firstObjectMs, 1)} ms, and a second new object of the class ${fmt(m.secondObjectMs, 1)} ms. ` +
+        `A fresh workerd with the relay held ${fmt(m.rssMb, 1)} MB resident after these requests (hello-world alone ${fmt(h.rssMb, 1)} MB).`,
+    );
+  }
   if (r.workerLogs?.errors) {
     const first = (r.workerLogs.samples[0] ?? "").split("\n")[0].slice(0, 200);
     lines.push(

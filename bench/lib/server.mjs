@@ -6,6 +6,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { gzipSync } from "node:zlib";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 
 const require = createRequire(import.meta.url);
@@ -25,19 +27,26 @@ export function versions() {
   };
 }
 
-/** Bundles the Worker exactly as `wrangler deploy` would, without uploading it. */
-export function bundle(outdir) {
+/**
+ * Bundles the Worker exactly as `wrangler deploy` would, without uploading it: minified when
+ * wrangler.toml says `minify = true`. `{ minify: false }` overrides that (`--no-minify`: the
+ * profiler maps bundle lines to source modules by esbuild's comments, which minifying drops).
+ * Resolves the entry file, its size and its gzip size (zlib defaults, as wrangler prints it).
+ */
+export function bundle(outdir, { minify } = {}) {
   rmSync(outdir, { recursive: true, force: true });
+  const flag = minify === undefined ? [] : [minify ? "--minify" : "--no-minify"];
   const r = spawnSync(
     process.execPath,
-    [path.join(wranglerDir, "bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir],
+    [path.join(wranglerDir, "bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir, ...flag],
     { encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
   );
   if (r.status !== 0) {
     throw new Error(`wrangler deploy --dry-run failed:\n${r.stdout}\n${r.stderr}`);
   }
   const main = path.join(outdir, "index.js");
-  return { main, bytes: readFileSync(main).byteLength };
+  const code = readFileSync(main);
+  return { main, bytes: code.byteLength, gzipBytes: gzipSync(code).byteLength };
 }
 
 const HELLO = `export default {
@@ -135,6 +144,7 @@ export async function startServer({
   const logs = { errors: 0, warnings: 0, samples: [] };
   const history = historyStats();
   const direct = [{ host: "127.0.0.1", port: 0 }];
+  const running = new Set(workerdPids());
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
@@ -186,7 +196,132 @@ export async function startServer({
   const helloUrl = (await mf.unsafeGetDirectURL("hello")).href.replace(/\/$/, "");
   const floorUrl = (await mf.unsafeGetDirectURL("floor")).href.replace(/\/$/, "");
   const db = await mf.getD1Database("DB", "relay");
-  return { mf, relayUrl, helloUrl, floorUrl, db, logs, history, pid: workerdPid() };
+  const pid = workerdPids().find((p) => !running.has(p)) ?? null;
+  return { mf, relayUrl, helloUrl, floorUrl, db, logs, history, pid };
+}
+
+/**
+ * Cold start, measured `runs` times on fresh workerd processes (each started, measured and
+ * stopped before the next; none is the bench's main process). Per run, for the relay alone
+ * (bindings from wrangler.toml, an empty state directory) and for the hello-world Worker alone:
+ *
+ * - `readyMs`: `new Miniflare()` until it is ready: Miniflare writes the config and spawns
+ *   workerd, which compiles and evaluates every Worker's modules before it listens;
+ * - `firstRootMs`: then the first `GET /` (sent the moment the socket is known), until its
+ *   answer; `startToFirstAnswerMs` is the two together; `warmRootMs` is the next `GET /`;
+ * - relay only, `firstObjectMs`: then `PUT /v1/admin/workspaces/cold-1`, the first request to
+ *   reach an object (a WorkspaceObject: the class's first instance, a new SQLite database, its
+ *   schema, one write); `secondObjectMs`: `PUT …/cold-2`, a second new object of the same class;
+ * - `rssMb` / `vmHwmMb`: that workerd's resident memory after these requests, and its peak.
+ */
+export async function coldStarts({ scriptPath, configPath, stateDir, adminSecret, runs = 5 }) {
+  const { Miniflare, convertV4MiniflareOptions } = await import(miniflarePath);
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
+  const relayOptions = { ...workerOptions };
+  delete relayOptions.modulesRules;
+  const direct = [{ host: "127.0.0.1", port: 0 }];
+  const workers = {
+    relay: {
+      ...relayOptions,
+      name: "relay",
+      modules: true,
+      scriptPath,
+      bindings: { ...relayOptions.bindings, ADMIN_SECRET: adminSecret },
+      unsafeDirectSockets: direct,
+    },
+    hello: {
+      name: "hello",
+      modules: true,
+      script: HELLO,
+      compatibilityDate: relayOptions.compatibilityDate,
+      compatibilityFlags: relayOptions.compatibilityFlags,
+      unsafeDirectSockets: direct,
+    },
+  };
+  const timed = async (url, init) => {
+    const t = performance.now();
+    const res = await fetch(url, init);
+    await res.arrayBuffer();
+    if (!res.ok)
+      throw new Error(`cold start: ${init?.method ?? "GET"} ${url} answered ${res.status}`);
+    return performance.now() - t;
+  };
+  const once = async (name) => {
+    rmSync(stateDir, { recursive: true, force: true });
+    mkdirSync(stateDir, { recursive: true });
+    const running = new Set(workerdPids());
+    const t0 = performance.now();
+    const mf = new Miniflare(
+      convertV4MiniflareOptions({
+        host: "127.0.0.1",
+        port: 0,
+        resourcePersistencePath: stateDir,
+        handleStructuredLogs: () => {},
+        workers: [workers[name]],
+      }),
+    );
+    try {
+      await mf.ready;
+      const readyMs = performance.now() - t0;
+      const url = (await mf.unsafeGetDirectURL(name)).href.replace(/\/$/, "");
+      const firstRootMs = await timed(`${url}/`);
+      const run = { readyMs, firstRootMs, startToFirstAnswerMs: performance.now() - t0 };
+      run.warmRootMs = await timed(`${url}/`);
+      if (name === "relay") {
+        const put = (ws) =>
+          timed(`${url}/v1/admin/workspaces/${ws}`, {
+            method: "PUT",
+            headers: { authorization: `Bearer ${adminSecret}`, "content-type": "application/json" },
+            body: JSON.stringify({ name: "Cold start" }),
+          });
+        run.firstObjectMs = await put("cold-1");
+        run.secondObjectMs = await put("cold-2");
+      }
+      const mem = processMemoryMb(workerdPids().find((p) => !running.has(p)));
+      return { ...run, rssMb: mem?.rssMb ?? null, vmHwmMb: mem?.vmHwmMb ?? null };
+    } finally {
+      await mf.dispose();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  };
+  const out = { runs, relay: [], hello: [] };
+  // Alternated, so a slow patch of the machine hits both alike.
+  for (let i = 0; i < runs; i++) {
+    out.relay.push(await once("relay"));
+    out.hello.push(await once("hello"));
+  }
+  const median = (list, key) => {
+    const v = list
+      .map((r) => r[key])
+      .filter((n) => typeof n === "number")
+      .sort((a, b) => a - b);
+    if (!v.length) return null;
+    const m = v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    return Math.round(m * 10) / 10;
+  };
+  out.median = {};
+  for (const name of ["relay", "hello"]) {
+    out.median[name] = {};
+    for (const key of Object.keys(out[name][0])) out.median[name][key] = median(out[name], key);
+  }
+  out.method =
+    "fresh workerd per run (Miniflare, relay alone or hello-world alone), alternated; median of the runs";
+  return out;
+}
+
+/** VmRSS and VmHWM of a process, in MB; null when it cannot be read. */
+function processMemoryMb(pid) {
+  if (!pid) return null;
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
+    return {
+      rssMb: Math.round(kb("VmRSS") / 102.4) / 10,
+      vmHwmMb: Math.round(kb("VmHWM") / 102.4) / 10,
+    };
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -232,8 +367,9 @@ export async function applyMigrations(db, dir) {
   return files;
 }
 
-/** The workerd process this Node process started (its child), for memory sampling. */
-function workerdPid() {
+/** The workerd processes this Node process started (its children), for memory sampling. */
+function workerdPids() {
+  const pids = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat;
@@ -244,7 +380,7 @@ function workerdPid() {
     }
     // pid (comm) state ppid ...
     const m = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
-    if (m && m[1] === "workerd" && Number(m[2]) === process.pid) return Number(entry);
+    if (m && m[1] === "workerd" && Number(m[2]) === process.pid) pids.push(Number(entry));
   }
-  return null;
+  return pids;
 }
