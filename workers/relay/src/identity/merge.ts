@@ -1,7 +1,7 @@
 import { err, newId, ok, type CompiledPattern, type Result } from "@baton/core";
 import type { CustomerError } from "../objects/customer/types";
-import { redactMerge } from "../ingest/redact";
-import { redactionPatterns, workspaceSettings } from "../objects/workspace/settings";
+import { redactMerge, redactionPatterns } from "../ingest/redact";
+import { workspaceSettings } from "../objects/workspace/settings";
 import { customerStub, identityStub, journeyStub } from "../objects/access";
 
 export interface MergeOutcome {

@@ -17,8 +17,26 @@ export async function append(
   ctx: IngestContext,
   route: Route,
   event: NewEvent,
-  idempotency: Idempotency | undefined,
-  forceNew: boolean,
+  how: AppendOptions,
+): Promise<Result<IngestResult, JourneyError>> {
+  const result = await write(ctx, route, event, how);
+  if (result.ok && how.refs.length > 0) await claimThreads(ctx, how.refs, result.value);
+  return result;
+}
+
+export interface AppendOptions {
+  idempotency: Idempotency | undefined;
+  /** The event asked for a new journey (`newJourney`). */
+  forceNew: boolean;
+  /** The event's thread references: claimed for its journey once it is written. */
+  refs: string[];
+}
+
+async function write(
+  ctx: IngestContext,
+  route: Route,
+  event: NewEvent,
+  { idempotency, forceNew }: AppendOptions,
 ): Promise<Result<IngestResult, JourneyError>> {
   if (route.kind === "journey") {
     return appendTo(ctx, route.journeyId, route.rule, event, idempotency);
@@ -99,7 +117,7 @@ async function appendTo(
 }
 
 /** The event's thread references now lead to its journey (the first claim of each wins). */
-export async function claimThreads(
+async function claimThreads(
   ctx: IngestContext,
   refs: string[],
   written: { journeyId: string; customerId: string | null },

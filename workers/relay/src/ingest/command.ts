@@ -3,8 +3,8 @@ import { unwrap } from "../http/errors";
 import { idempotencyOf } from "../http/validate";
 import type { JourneyCommand, WriteOutcome } from "../objects/journey/types";
 import { journeyStub } from "../objects/access";
-import { redactionPatterns, workspaceSettings } from "../objects/workspace/settings";
-import { redactCommand } from "./redact";
+import { workspaceSettings } from "../objects/workspace/settings";
+import { redactCommand, redactionPatterns } from "./redact";
 
 /*
  * The second way into a journey: a command (owner, action, promise, exception, constraint,

@@ -47,7 +47,8 @@ export async function ingestPrepared(
   workspace: string,
   email: PreparedEmail,
 ): Promise<IngestResult> {
-  return unwrap(await ingestEvent(env, workspace, email.event, email.idempotency));
+  const settings = await workspaceSettings(env, workspace);
+  return unwrap(await ingestEvent(env, workspace, email.event, email.idempotency, { settings }));
 }
 
 /** Ingests one canonical email into a workspace. */

@@ -1,9 +1,8 @@
 import type { EventInput, Result } from "@baton/core";
 import type { Idempotency } from "../objects/journey/types";
-import { redactionPatterns, workspaceSettings } from "../objects/workspace/settings";
-import { append, claimThreads } from "./append";
+import { append } from "./append";
 import { normalizeIdentifiers } from "./normalize";
-import { redactEvent } from "./redact";
+import { redactEvent, redactionPatterns } from "./redact";
 import { resolve } from "./resolve";
 import type {
   IngestContext,
@@ -21,9 +20,10 @@ import type {
  *   normalize       normalize.ts: the identifiers, once, with the workspace's region
  *   redact          redact.ts: every caller-written field, once, with the workspace's rules
  *   resolve         resolve.ts: the explicit journey, a known thread, or the customer
- *   append          append.ts: one journey write (the customer object picks the journey)
+ *   append          append.ts: one journey write (the customer object picks the journey),
+ *                   then the thread references claimed for it
  *
- * The workspace settings are read once, by the edge or here, and passed down. Each step
+ * The workspace settings are read once, by the edge, and passed down. Each step
  * returns a `Result`; http/errors.ts turns the errors into problems at the edge.
  */
 
@@ -35,10 +35,9 @@ export async function ingestEvent(
   workspace: string,
   input: EventInput,
   idempotency: Idempotency | undefined,
-  options: IngestOptions = {},
+  options: IngestOptions,
 ): Promise<Result<IngestResult, IngestError>> {
-  const settings =
-    options.settings !== undefined ? options.settings : await workspaceSettings(env, workspace);
+  const { settings } = options;
   const ctx: IngestContext = { env, workspace, settings };
   const { journeyId, identifiers, threadRefs, newJourney, idempotencyKey: _k, ...raw } = input;
   const source = options.source ?? "api";
@@ -56,7 +55,5 @@ export async function ingestEvent(
     patterns,
   });
   if (!route.ok) return route;
-  const result = await append(ctx, route.value, event, idempotency, newJourney ?? false);
-  if (result.ok && refs.length > 0) await claimThreads(ctx, refs, result.value);
-  return result;
+  return append(ctx, route.value, event, { idempotency, forceNew: newJourney ?? false, refs });
 }

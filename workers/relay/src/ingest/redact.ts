@@ -1,10 +1,12 @@
 import {
+  compileRules,
   redactDeep,
   redactText,
   type Actor,
   type CompiledPattern,
   type Facts,
   type Reason,
+  type WorkspaceSettings,
 } from "@baton/core";
 import type { JourneyCommand, NewEvent } from "../objects/journey/types";
 
@@ -180,4 +182,22 @@ export function redactCommand(c: JourneyCommand, p: Rules): JourneyCommand {
         status: { ...c.status, note: opt(c.status.note, p), actor: actor(c.status.actor, p) },
       };
   }
+}
+
+const compiled = new WeakMap<WorkspaceSettings, CompiledPattern[]>();
+
+/**
+ * The workspace's compiled redaction rules, its switched-on built-ins and its own patterns
+ * (compiled once per cached settings object). Card numbers are always redacted on top.
+ */
+export function redactionPatterns(settings: WorkspaceSettings | null): CompiledPattern[] {
+  if (!settings) return [];
+  const rules = settings.redaction;
+  if (rules.patterns.length === 0 && rules.builtins.length === 0) return [];
+  let list = compiled.get(settings);
+  if (!list) {
+    list = compileRules(rules);
+    compiled.set(settings, list);
+  }
+  return list;
 }

@@ -194,6 +194,38 @@ type Prepare = (
   at: { ws: string; settings: WorkspaceSettings; form: URLSearchParams },
 ) => Promise<TwilioEvent>;
 
+/** What the verify and parse steps made of one request. */
+interface Received {
+  ws: string;
+  settings: WorkspaceSettings;
+  cfg: TwilioConfig;
+  form: URLSearchParams;
+  event: TwilioEvent;
+}
+
+/** The workspace's Twilio settings, then verify, then parse: the first refusal ends it. */
+async function receive(
+  c: Context<AppEnv>,
+  pick: (form: URLSearchParams) => Parser,
+): Promise<Result<Received, ProviderRefusal>> {
+  const ws = c.req.param("workspace") ?? "";
+  const config = await twilioConfig(c.env, ws);
+  if (!config.ok) return config;
+  const { settings, cfg } = config.value;
+  const signed = {
+    url: signedUrl(c.req.url, settings.publicBaseUrl),
+    signature: c.req.header("x-twilio-signature"),
+    contentType: c.req.header("content-type") ?? "",
+    // At most LIMITS.bodyBytes (413), streamed; a body that cannot be read is a 400.
+    body: await bodyBytes(c, LIMITS.bodyBytes),
+  };
+  const form = await verify(signed, cfg);
+  if (!form.ok) return form;
+  const event = parse(pick(form.value), form.value, settings);
+  if (!event.ok) return event;
+  return ok({ ws, settings, cfg, form: form.value, event: event.value });
+}
+
 /**
  * The whole flow, top to bottom: settings (read once) → verify → parse → `prepare` (voice:
  * the disclosure tier) → ingest (normalize, redact, resolve, append) → TwiML. `pick` chooses
@@ -205,21 +237,8 @@ async function handle(
   reply: Reply,
   prepare?: Prepare,
 ): Promise<Response> {
-  const ws = c.req.param("workspace") ?? "";
-  const { settings, cfg } = unwrap(await twilioConfig(c.env, ws));
-  const form = unwrap(
-    await verify(
-      {
-        url: signedUrl(c.req.url, settings.publicBaseUrl),
-        signature: c.req.header("x-twilio-signature"),
-        contentType: c.req.header("content-type") ?? "",
-        // At most LIMITS.bodyBytes (413), streamed; a body that cannot be read is a 400.
-        body: await bodyBytes(c, LIMITS.bodyBytes),
-      },
-      cfg,
-    ),
-  );
-  const first = unwrap(parse(pick(form), form, settings));
+  const received = await receive(c, pick);
+  const { ws, settings, cfg, form, event: first } = unwrap(received);
   const twilioEvent = prepare ? await prepare(first, { ws, settings, form }) : first;
   const key = twilioEvent.event.idempotencyKey ?? `twilio:${twilioEvent.sid}`;
   // Fingerprint the provider id alone: a redelivery of one message is the same event even

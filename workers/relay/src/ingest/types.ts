@@ -16,8 +16,8 @@ export interface IngestOptions {
   /** Where identifiers came from, recorded on every link (e.g. "api", "twilio", "postmark"). */
   source?: string;
   actor?: unknown;
-  /** The workspace's settings when the edge has read them already (they are read once). */
-  settings?: WorkspaceSettings | null;
+  /** The workspace's settings, read once by the edge that received the request. */
+  settings: WorkspaceSettings | null;
 }
 
 /** Which rule picked the journey (docs/architecture.md §3). */

@@ -93,7 +93,7 @@ chat.post("/sessions", async (c) => {
             ),
           }
         : undefined,
-      { source: user ? `chat:${user.method}` : "chat" },
+      { source: user ? `chat:${user.method}` : "chat", settings },
     ),
   );
   const trusted = result.verification !== "claimed";

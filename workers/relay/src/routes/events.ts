@@ -5,6 +5,7 @@ import { unwrap } from "../http/errors";
 import { idempotencyOf, jsonBody } from "../http/validate";
 import type { AppEnv } from "../env";
 import { ingestEvent } from "../ingest/pipeline";
+import { workspaceSettings } from "../objects/workspace/settings";
 
 export const events = new Hono<AppEnv>();
 
@@ -13,7 +14,8 @@ events.post("/", requireScope("events:write"), async (c) => {
   const { idempotencyKey, ...rest } = input;
   const idem = await idempotencyOf(c.req.header("idempotency-key"), idempotencyKey, rest);
   const ws = c.get("principal").workspace;
-  const result = unwrap(await ingestEvent(c.env, ws, input, idem));
+  const settings = await workspaceSettings(c.env, ws);
+  const result = unwrap(await ingestEvent(c.env, ws, input, idem, { settings }));
   // A merely claimed identifier never yields the customer's context (docs/architecture.md §2).
   const unverified = result.verification === "claimed";
   const body = {

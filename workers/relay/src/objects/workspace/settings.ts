@@ -1,5 +1,5 @@
 import { workspaceStub } from "../access";
-import { compileRules, type CompiledPattern, type WorkspaceSettings } from "@baton/core";
+import type { WorkspaceSettings } from "@baton/core";
 
 interface Entry {
   settings: WorkspaceSettings | null;
@@ -34,22 +34,4 @@ export async function workspaceSettings(
 /** Drops a cached entry after this isolate changed the settings. */
 export function forgetSettings(workspace: string): void {
   cache.delete(workspace);
-}
-
-const compiled = new WeakMap<WorkspaceSettings, CompiledPattern[]>();
-
-/**
- * The workspace's compiled redaction rules, its switched-on built-ins and its own patterns
- * (compiled once per cached settings object). Card numbers are always redacted on top.
- */
-export function redactionPatterns(settings: WorkspaceSettings | null): CompiledPattern[] {
-  if (!settings) return [];
-  const rules = settings.redaction;
-  if (rules.patterns.length === 0 && rules.builtins.length === 0) return [];
-  let list = compiled.get(settings);
-  if (!list) {
-    list = compileRules(rules);
-    compiled.set(settings, list);
-  }
-  return list;
 }
