@@ -20,7 +20,15 @@ export async function append(
   how: AppendOptions,
 ): Promise<Result<IngestResult, JourneyError>> {
   const result = await write(ctx, route, event, how);
-  if (result.ok && how.refs.length > 0) await claimThreads(ctx, how.refs, result.value);
+  if (!result.ok || how.refs.length === 0) return result;
+  // The event's thread references now lead to its journey (the first claim of each wins).
+  const { env, workspace } = ctx;
+  const { journeyId, customerId } = result.value;
+  await Promise.all(
+    how.refs.map(async (r) =>
+      identityStub(env, workspace, `thread:${r}`).claimThread(workspace, r, journeyId, customerId),
+    ),
+  );
   return result;
 }
 
@@ -114,23 +122,4 @@ async function appendTo(
     merges: [],
     pendingLinks: [],
   });
-}
-
-/** The event's thread references now lead to its journey (the first claim of each wins). */
-async function claimThreads(
-  ctx: IngestContext,
-  refs: string[],
-  written: { journeyId: string; customerId: string | null },
-): Promise<void> {
-  const { env, workspace } = ctx;
-  await Promise.all(
-    refs.map(async (r) =>
-      identityStub(env, workspace, `thread:${r}`).claimThread(
-        workspace,
-        r,
-        written.journeyId,
-        written.customerId,
-      ),
-    ),
-  );
 }
