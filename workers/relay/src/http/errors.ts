@@ -14,26 +14,11 @@ export type DomainError =
  * domain errors become HTTP: the ingest steps and the objects return `Result`s.
  */
 export function toProblem(e: DomainError): Problem {
+  if (isRefusal(e)) {
+    const extra = e.errors ? { errors: e.errors } : undefined;
+    return problem(REFUSAL_STATUS[e.code], e.code, e.title, e.detail, extra);
+  }
   switch (e.code) {
-    case "webhook_not_found":
-    case "missing_signature":
-    case "unauthorized":
-    case "invalid_signature":
-    case "stale_timestamp":
-    case "replayed_token":
-    case "unsupported_media_type":
-    case "malformed_body":
-    case "malformed_payload":
-    case "invalid_webhook":
-    case "invalid_email":
-    case "payload_too_large":
-      return problem(
-        REFUSAL_STATUS[e.code],
-        e.code,
-        e.title,
-        e.detail,
-        e.errors ? { errors: e.errors } : undefined,
-      );
     case "invalid_identifier":
       return problem(422, e.code, "An identifier cannot be used", `${e.path}: ${e.message}`, {
         errors: [{ path: e.path, message: e.message }],
@@ -173,6 +158,11 @@ export function toProblem(e: DomainError): Problem {
         `key ${e.id} exists with another secret or is revoked`,
       );
   }
+}
+
+/** A provider refusal: its code is one of REFUSAL_STATUS's, which says its status. */
+function isRefusal(e: DomainError): e is ProviderRefusal {
+  return Object.hasOwn(REFUSAL_STATUS, e.code);
 }
 
 /** Unwraps a Result or throws its problem. */

@@ -20,7 +20,7 @@ import type { AppEnv } from "../env";
 import { unwrap } from "../http/errors";
 import { bodyBytes, sha256Hex } from "../http/validate";
 import { identityStub } from "../objects/access";
-import { refuse, type IngestResult, type ProviderRefusal } from "./types";
+import { refuse, type IngestContext, type IngestResult, type ProviderRefusal } from "./types";
 import { workspaceSettings } from "../objects/workspace/settings";
 import { WorkspaceIdPattern } from "../http/validate";
 
@@ -38,16 +38,17 @@ export const emailHooks = new Hono<AppEnv>();
 async function provider<K extends keyof Providers>(
   c: Ctx,
   name: K,
-): Promise<Result<{ workspace: string; config: NonNullable<Providers[K]> }, ProviderRefusal>> {
+): Promise<Result<{ at: IngestContext; config: NonNullable<Providers[K]> }, ProviderRefusal>> {
   const workspace = c.req.param("workspace") ?? "";
   const settings = WorkspaceIdPattern.test(workspace)
     ? await workspaceSettings(c.env, workspace)
     : null;
   const config = settings?.providers[name];
-  if (!config) {
+  if (!settings || !config) {
     return refuse("webhook_not_found", "No such webhook", `${name} is not configured here`);
   }
-  return ok({ workspace, config });
+  // The settings read here are the request's one read: the pipeline takes them from `at`.
+  return ok({ at: { env: c.env, workspace, settings }, config });
 }
 
 /** The body, at most EMAIL_MAX_BYTES (413), read as a stream; an unreadable body is a 400. */
@@ -82,8 +83,8 @@ function canonical(r: EmailResult<CanonicalEmail>): Result<CanonicalEmail, Provi
   return r.ok ? ok(r.value) : refuse(r.error.code, "The email cannot be used", r.error.detail);
 }
 
-async function accept(c: Ctx, workspace: string, email: CanonicalEmail): Promise<Response> {
-  return c.json(answerBody(await ingestEmail(c.env, workspace, email)), 200);
+async function accept(c: Ctx, at: IngestContext, email: CanonicalEmail): Promise<Response> {
+  return c.json(answerBody(await ingestEmail(at, email)), 200);
 }
 
 function answerBody(out: IngestResult) {
@@ -107,10 +108,10 @@ function jsonPayload(bytes: Uint8Array): Result<unknown, ProviderRefusal> {
 }
 
 emailHooks.post("/postmark", async (c) => {
-  const { workspace, config } = unwrap(await provider(c, "postmark"));
+  const { at, config } = unwrap(await provider(c, "postmark"));
   unwrap(await basicAuth(c, config));
   const payload = unwrap(jsonPayload(await body(c)));
-  return accept(c, workspace, unwrap(canonical(await fromPostmark(payload))));
+  return accept(c, at, unwrap(canonical(await fromPostmark(payload))));
 });
 
 /** Mailgun posts urlencoded, or multipart when the message has attachments (UTF-8 either way). */
@@ -194,11 +195,11 @@ async function mailgunAuth(fields: Map<string, string>, signingKey: string) {
 }
 
 emailHooks.post("/mailgun", async (c) => {
-  const { workspace, config } = unwrap(await provider(c, "mailgun"));
+  const { at, config } = unwrap(await provider(c, "mailgun"));
   const { fields, files } = unwrap(mailgunFields(c, await body(c)));
   const auth = unwrap(await mailgunAuth(fields, config.signingKey));
   const email = await prepareEmail(unwrap(canonical(await fromMailgun(fields, files))));
-  const token = await mailgunToken(c.env, workspace, auth.token, auth.timestamp);
+  const token = await mailgunToken(c.env, at.workspace, auth.token, auth.timestamp);
   const state = await token.bind(email.digest);
   if (state.kind === "conflict") {
     // 406 is the one status that makes Mailgun stop retrying: this will never succeed.
@@ -211,14 +212,14 @@ emailHooks.post("/mailgun", async (c) => {
     // stored, so it gets the answer it was given, marked replayed, and nothing is written.
     return c.json({ ...(JSON.parse(state.answer) as object), replayed: true }, 200);
   }
-  const out = answerBody(await ingestPrepared(c.env, workspace, email));
+  const out = answerBody(await ingestPrepared(at, email));
   await token.settle(email.digest, JSON.stringify(out));
   return c.json(out, 200);
 });
 
 emailHooks.post("/sendgrid", async (c) => {
-  const { workspace, config } = unwrap(await provider(c, "sendgrid"));
+  const { at, config } = unwrap(await provider(c, "sendgrid"));
   unwrap(await basicAuth(c, config));
   const form = unwrap(multipart(c, await body(c)));
-  return accept(c, workspace, unwrap(canonical(await fromSendGrid(form))));
+  return accept(c, at, unwrap(canonical(await fromSendGrid(form))));
 });

@@ -11,7 +11,7 @@ import { unwrap } from "../http/errors";
 import { ProblemError } from "../http/problem";
 import { check, sha256Hex, stableStringify } from "../http/validate";
 import type { Idempotency } from "../objects/journey/types";
-import { ingestEvent, type IngestResult } from "./pipeline";
+import { ingestEvent, type IngestContext, type IngestResult } from "./pipeline";
 import { workspaceSettings } from "../objects/workspace/settings";
 
 /** An email turned into its event, ready to ingest. */
@@ -43,21 +43,16 @@ export async function prepareEmail(email: CanonicalEmail): Promise<PreparedEmail
 
 /** Ingests a prepared email into a workspace: the same path for all four ways in. */
 export async function ingestPrepared(
-  env: Env,
-  workspace: string,
+  at: IngestContext,
   email: PreparedEmail,
 ): Promise<IngestResult> {
-  const settings = await workspaceSettings(env, workspace);
+  const { env, workspace, settings } = at;
   return unwrap(await ingestEvent(env, workspace, email.event, email.idempotency, { settings }));
 }
 
 /** Ingests one canonical email into a workspace. */
-export async function ingestEmail(
-  env: Env,
-  workspace: string,
-  email: CanonicalEmail,
-): Promise<IngestResult> {
-  return ingestPrepared(env, workspace, await prepareEmail(email));
+export async function ingestEmail(at: IngestContext, email: CanonicalEmail): Promise<IngestResult> {
+  return ingestPrepared(at, await prepareEmail(email));
 }
 
 /** A 4xx other than a conflict or a rate limit will fail the same way on every retry. */
@@ -88,9 +83,8 @@ export async function handleEmail(message: InboundEmailMessage, env: Env): Promi
   const workspace = workspaceFromRecipient(message.to);
   if (workspace === null) return message.setReject(UNKNOWN_RECIPIENT);
   if (message.rawSize > EMAIL_MAX_BYTES) return message.setReject(TOO_LARGE);
-  if ((await workspaceSettings(env, workspace)) === null) {
-    return message.setReject(UNKNOWN_RECIPIENT);
-  }
+  const settings = await workspaceSettings(env, workspace);
+  if (settings === null) return message.setReject(UNKNOWN_RECIPIENT);
   const raw = await readLimited(message.raw, EMAIL_MAX_BYTES);
   if (raw === null) return message.setReject(TOO_LARGE);
   const parsed = await parseRawEmail(raw, "email-routing", {
@@ -99,7 +93,7 @@ export async function handleEmail(message: InboundEmailMessage, env: Env): Promi
   });
   if (!parsed.ok) return message.setReject(`554 5.6.0 ${parsed.error.detail}`);
   try {
-    await ingestEmail(env, workspace, parsed.value);
+    await ingestEmail({ env, workspace, settings }, parsed.value);
   } catch (e) {
     if (e instanceof ProblemError && isPermanent(e.problem.status)) {
       return message.setReject(`554 5.6.0 ${e.problem.detail ?? e.problem.title}`.slice(0, 300));

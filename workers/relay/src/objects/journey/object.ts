@@ -588,8 +588,7 @@ export class JourneyObject extends DurableObject<Env> {
     const eventId = newId("evt");
     // Stored as given: the Worker redacted every caller-written field once, at the entry
     // (ingest/redact.ts), and the chat socket redacts its messages in #message.
-    const text = { text: spec.text, count: 0 };
-    const data = { value: spec.data, count: 0 };
+    const data = spec.data ? JSON.stringify(spec.data) : null;
     this.#sql.exec(
       `INSERT INTO events (seq, id, type, channel, direction, actor, text, data, occurred_at, recorded_at, redactions)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -599,11 +598,11 @@ export class JourneyObject extends DurableObject<Env> {
       spec.channel,
       spec.direction,
       spec.actor ? JSON.stringify(spec.actor) : null,
-      text.text,
-      data.value ? JSON.stringify(data.value) : null,
+      spec.text,
+      data,
       spec.occurredAt ?? now,
       now,
-      text.count + data.count + (spec.redactions ?? 0),
+      spec.redactions ?? 0,
     );
     const extra = spec.apply?.(seq, now, j) ?? {};
     this.#touch(j, spec, seq, now);
@@ -631,8 +630,8 @@ export class JourneyObject extends DurableObject<Env> {
         actorKind: spec.actor?.kind ?? null,
         actorId: spec.actor?.id ?? null,
         actorName: spec.actor?.name ?? null,
-        text: text.text,
-        data: data.value ? JSON.stringify(data.value) : null,
+        text: spec.text,
+        data,
         occurredAt: spec.occurredAt ?? now,
         recordedAt: now,
       },
@@ -648,8 +647,8 @@ export class JourneyObject extends DurableObject<Env> {
       channel: spec.channel as EventView["channel"],
       direction: spec.direction as EventView["direction"],
       actor: spec.actor,
-      text: text.text,
-      data: (data.value as Record<string, unknown> | null) ?? null,
+      text: spec.text,
+      data: spec.data,
       occurredAt: spec.occurredAt ?? now,
       recordedAt: now,
     });
