@@ -29,7 +29,7 @@ async function voice(s: Story, fields: Record<string, string>, o: VoiceOptions =
   return {
     status: res.status,
     text,
-    say: /<Say>(.*?)<\/Say>/s.exec(text)?.[1] ?? "",
+    say: /<Say(?: language="[^"]*")?>(.*?)<\/Say>/s.exec(text)?.[1] ?? "",
     tier: res.headers.get("x-baton-disclosure-tier"),
     reason: res.headers.get("x-baton-disclosure-reason"),
   };

@@ -238,7 +238,7 @@ describe("call-start disclosure: caller ID is context, not identity", () => {
     const q = `/v1/context?phone=${encodeURIComponent(s.phone)}&audience=ivr`;
     const prompt = await api("GET", `${q}&attestation=A`, undefined, s.key);
     expect(prompt.body).toMatchObject({ tier: "prompt", reason: "I was charged twice for March" });
-    expect(prompt.body.sentence).toBe("You called about I was charged twice for March.");
+    expect(prompt.body.sentence).toBe("You told us: I was charged twice for March.");
     expect(prompt.body.ownerId).toBeUndefined();
     for (const item of ["Dana", "refund", "invoice"])
       expect(JSON.stringify(prompt.body)).not.toContain(item);

@@ -105,8 +105,83 @@ describe("card brief", () => {
       lastAction: { text: "refund requested", at: "2026-03-02T21:05:00.000Z", actorName: "Dana" },
       promise: null,
       constraints: ["no calls", "email only"],
+      constraintItems: [
+        { text: "no calls", kind: "other", window: null, channel: null, until: null },
+        { text: "email only", kind: "other", window: null, channel: null, until: null },
+      ],
+      history: {
+        contacts: 1,
+        channels: ["sms"],
+        firstContactAt: "2026-03-01T15:00:00.000Z",
+        handoffs: 0,
+      },
       exception: null,
     } satisfies CardBrief);
+  });
+
+  it("carries what a router needs of each constraint, and the history in numbers", () => {
+    const window = { from: "12:00", to: "17:00", timeZone: "Europe/Paris" };
+    const b = cardBrief(
+      context({
+        constraints: [
+          {
+            id: "con_1",
+            text: "Afternoons only",
+            kind: "contact_window",
+            window,
+            channel: null,
+            until: null,
+            createdAt: "2026-03-01T15:10:00.000Z",
+          },
+          {
+            id: "con_2",
+            text: "SMS only",
+            kind: "channel_only",
+            window: null,
+            channel: "sms",
+            until: "2026-04-01T00:00:00.000Z",
+            createdAt: "2026-03-01T15:10:00.000Z",
+          },
+        ],
+        effort: {
+          contacts: 3,
+          channels: ["sms", "voice", "email"],
+          channelSwitches: 2,
+          handoffs: 1,
+          repeats: 0,
+          brokenPromises: 0,
+        },
+      }),
+    );
+    expect(b.constraintItems).toEqual([
+      { text: "Afternoons only", kind: "contact_window", window, channel: null, until: null },
+      {
+        text: "SMS only",
+        kind: "channel_only",
+        window: null,
+        channel: "sms",
+        until: "2026-04-01T00:00:00.000Z",
+      },
+    ]);
+    expect(b.history).toEqual({
+      contacts: 3,
+      channels: ["sms", "voice", "email"],
+      firstContactAt: "2026-03-01T15:00:00.000Z",
+      handoffs: 1,
+    });
+    // The brief carries at most 10 constraints (the map has 1 KB for all of them anyway).
+    const many = Array.from({ length: 14 }, (_, i) => ({
+      id: `con_${i}`,
+      text: `rule ${i}`,
+      kind: "other",
+      window: null,
+      channel: null,
+      until: null,
+      createdAt: "2026-03-01T15:10:00.000Z",
+    }));
+    const capped = cardBrief(context({ constraints: many }));
+    expect(capped.constraints).toHaveLength(10);
+    expect(capped.constraintItems).toHaveLength(10);
   });
 
   it("has no owner or last action on a fresh journey, and names actors by id without a name", () => {
@@ -273,10 +348,29 @@ describe("call brief", () => {
       promise: promised.promise,
       owner: promised.owner,
       constraints: ["no calls before 17:00"],
+      history: null,
       exception: null,
       updatedAt: "2026-03-02T00:00:00.000Z",
       seq: 2,
     });
+  });
+
+  it("passes the leading card's constraint details and history on, and omits them for older cards", () => {
+    const items = [
+      { text: "Afternoons only", kind: "contact_window", window: null, channel: null, until: null },
+    ];
+    const history = {
+      contacts: 2,
+      channels: ["sms", "voice"],
+      firstContactAt: "2026-03-01T00:00:00.000Z",
+      handoffs: 0,
+    };
+    const b = callBrief(CID, [card("j1", "open", brief({ constraintItems: items, history }))]);
+    expect(b.constraintItems).toEqual(items);
+    expect(b.history).toEqual(history);
+    const old = callBrief(CID, [card("j1", "open", brief({}))]);
+    expect(old).not.toHaveProperty("constraintItems");
+    expect(old.history).toBeNull();
   });
 
   it("leads with the first open journey and lists at most 3 open ones when there are several", () => {

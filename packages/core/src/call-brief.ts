@@ -5,7 +5,16 @@
  * it on each identifier's object, one hop from a caller's number.
  */
 import type { JourneyContext } from "./context";
-import { briefException, type BriefException, type CallBrief } from "./context-pack-brief";
+import {
+  briefConstraints,
+  briefException,
+  briefHistory,
+  CALL_BRIEF_CONSTRAINTS,
+  type BriefConstraint,
+  type BriefException,
+  type BriefHistory,
+  type CallBrief,
+} from "./context-pack-brief";
 import { isOpenPromise, type JourneyStatus } from "./journey";
 
 /** The compact card the customer keeps per journey, refreshed by the journey object. */
@@ -28,14 +37,18 @@ export interface CardBrief {
   lastAction: { text: string; at: string; actorName: string | null } | null;
   promise: { text: string; dueAt: string; status: string; madeByName: string | null } | null;
   constraints: string[];
+  /** The constraints with kind, window, channel and expiry; missing on older cards. */
+  constraintItems?: BriefConstraint[] | undefined;
+  /** Contacts, channels in order, first contact, handoffs; missing on older cards. */
+  history?: BriefHistory | null | undefined;
   /** Missing on cards pushed before exceptions existed. */
   exception?: BriefException | null;
 }
 
 /**
  * The part of a journey's context that the call-start brief needs: owner, last action, the
- * promise that matters most (the earliest open, else the latest broken), constraints and the
- * oldest open exception.
+ * promise that matters most (the earliest open, else the latest broken), constraints (with
+ * what a router needs), the history in numbers and the oldest open exception.
  */
 export function cardBrief(ctx: JourneyContext): CardBrief {
   const pending = ctx.promises
@@ -64,7 +77,9 @@ export function cardBrief(ctx: JourneyContext): CardBrief {
           madeByName: promise.madeBy.name ?? promise.madeBy.id ?? null,
         }
       : null,
-    constraints: ctx.constraints.map((c) => c.text),
+    constraints: ctx.constraints.slice(0, CALL_BRIEF_CONSTRAINTS).map((c) => c.text),
+    constraintItems: briefConstraints(ctx),
+    history: briefHistory(ctx),
     exception: briefException(ctx),
   };
 }
@@ -81,6 +96,8 @@ export const NO_MATCH_BRIEF: CallBrief = {
   promise: null,
   owner: null,
   constraints: [],
+  constraintItems: [],
+  history: null,
   exception: null,
   updatedAt: new Date(0).toISOString(),
   seq: 0,
@@ -119,6 +136,9 @@ export function callBrief(
     promise: primary.brief?.promise ?? null,
     owner: primary.brief?.owner ?? null,
     constraints: primary.brief?.constraints ?? [],
+    // Cards stored before these existed lack them: the map then says what it can.
+    ...(primary.brief?.constraintItems ? { constraintItems: primary.brief.constraintItems } : {}),
+    history: primary.brief?.history ?? null,
     exception: primary.brief?.exception ?? null,
     updatedAt: primary.updatedAt,
     seq: primary.seq,

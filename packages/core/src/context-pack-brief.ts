@@ -3,11 +3,9 @@
  * precomputed at write time and kept one object hop from the caller's number.
  */
 import type { JourneyContext } from "./context";
-import { isOpenPromise } from "./journey";
 
-/** Journeys listed in a brief, and constraints copied into it. */
-const CALL_BRIEF_JOURNEYS = 3;
-const CALL_BRIEF_CONSTRAINTS = 10;
+/** Constraints copied into a brief. */
+export const CALL_BRIEF_CONSTRAINTS = 10;
 
 export type CallMatch = "single" | "multiple" | "none";
 
@@ -41,12 +39,39 @@ export interface CallBrief {
   owner: { id: string; name: string | null; team: string | null; kind: string } | null;
   constraints: string[];
   /**
+   * The same constraints with what a router needs (kind, contact window, channel, expiry).
+   * Missing in briefs stored before they existed: `constraints` alone then.
+   */
+  constraintItems?: BriefConstraint[] | undefined;
+  /** How the journey went so far, in numbers. Missing in briefs stored before it existed. */
+  history?: BriefHistory | null | undefined;
+  /**
    * The oldest open exception (a broken promise, a failed payment…): what the call must recover
    * from first. Missing in briefs stored before exceptions existed.
    */
   exception?: BriefException | null;
   updatedAt: string;
   seq: number;
+}
+
+/** One constraint as a router reads it. `kind` is a ConstraintInput kind. */
+export interface BriefConstraint {
+  text: string;
+  kind: string;
+  /** Local times between which the customer may be contacted. */
+  window: { from: string; to: string; timeZone: string } | null;
+  channel: string | null;
+  /** When the constraint lapses, if ever. */
+  until: string | null;
+}
+
+/** The journey's history in numbers: contacts, channels in first-use order, handoffs. */
+export interface BriefHistory {
+  contacts: number;
+  channels: string[];
+  /** When the journey started (its first contact). */
+  firstContactAt: string;
+  handoffs: number;
 }
 
 export interface BriefException {
@@ -61,52 +86,23 @@ export function briefException(ctx: JourneyContext): BriefException | null {
   return e ? { kind: e.kind, text: e.text, guidance: e.guidance } : null;
 }
 
-function latestBroken(ps: JourneyContext["promises"]): JourneyContext["promises"][number] | null {
-  const broken = ps.filter((p) => p.status === "broken");
-  broken.sort((a, b) => (b.settledAt ?? b.dueAt).localeCompare(a.settledAt ?? a.dueAt));
-  return broken[0] ?? null;
+/** The constraints a brief carries, with their routing details. */
+export function briefConstraints(ctx: JourneyContext): BriefConstraint[] {
+  return ctx.constraints.slice(0, CALL_BRIEF_CONSTRAINTS).map((c) => ({
+    text: c.text,
+    kind: c.kind,
+    window: c.window ? { ...c.window } : null,
+    channel: c.channel,
+    until: c.until,
+  }));
 }
 
-function briefPromise(ctx: JourneyContext): CallBrief["promise"] {
-  const pending = ctx.promises
-    .filter((p) => isOpenPromise(p.status))
-    .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
-  const p = pending[0] ?? latestBroken(ctx.promises);
-  if (!p) return null;
-  return { text: p.text, dueAt: p.dueAt, status: p.status, madeByName: p.madeBy.name ?? null };
-}
-
-/**
- * Builds the call brief for `ctx`, the customer's most recently active journey. `others` are
- * the customer's other journeys; any open one among them makes the match `multiple`.
- */
-export function briefFromContext(ctx: JourneyContext, others: CallBriefJourney[]): CallBrief {
-  const self: CallBriefJourney = {
-    id: ctx.id,
-    reasonText: ctx.reason?.text ?? null,
-    reasonTopic: ctx.reason?.topic ?? null,
-    status: ctx.status,
-    updatedAt: ctx.updatedAt,
-  };
-  const otherOpen = others.filter((o) => o.id !== ctx.id && o.status !== "resolved");
-  const journeys = [self, ...otherOpen]
-    .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
-    .slice(0, CALL_BRIEF_JOURNEYS);
-  const la = ctx.lastAction;
-  const o = ctx.owner;
+/** The history a brief carries, from the journey's effort counters. */
+export function briefHistory(ctx: JourneyContext): BriefHistory {
   return {
-    match: otherOpen.length > 0 ? "multiple" : "single",
-    journeyId: ctx.id,
-    customerId: ctx.customerId,
-    openJourneys: (ctx.status === "resolved" ? 0 : 1) + otherOpen.length,
-    journeys,
-    reason: ctx.reason ? { text: ctx.reason.text, topic: ctx.reason.topic } : null,
-    lastAction: la ? { text: la.text, at: la.at, actorName: la.actor?.name ?? null } : null,
-    promise: briefPromise(ctx),
-    owner: o ? { id: o.id, name: o.name, team: o.team, kind: o.kind } : null,
-    constraints: ctx.constraints.slice(0, CALL_BRIEF_CONSTRAINTS).map((c) => c.text),
-    exception: briefException(ctx),
-    updatedAt: ctx.updatedAt,
-    seq: ctx.seq,
+    contacts: ctx.effort.contacts,
+    channels: [...ctx.effort.channels],
+    firstContactAt: ctx.createdAt,
+    handoffs: ctx.effort.handoffs,
   };
 }

@@ -11,8 +11,8 @@ export type DisclosureTier = (typeof DISCLOSURE_TIERS)[number];
 
 /**
  * The items of the IVR map a workspace policy can move between tiers. `match`, `journeyId`,
- * `queue`, `knownCaller`, `verified`, `tier` and `tierReason` are always present; the spoken
- * `sentence` uses only items allowed at the tier.
+ * `queue`, `knownCaller`, `verified`, `tier`, `tierReason` and `language` are always present;
+ * the spoken `sentence` uses only items allowed at the tier.
  */
 export const DISCLOSURE_ITEMS = [
   "ownerId",
@@ -25,6 +25,8 @@ export const DISCLOSURE_ITEMS = [
   "lastAction",
   "promise",
   "exception",
+  "constraints",
+  "history",
 ] as const;
 export type DisclosureItem = (typeof DISCLOSURE_ITEMS)[number];
 
@@ -42,6 +44,14 @@ export const DEFAULT_DISCLOSURE: Readonly<Record<DisclosureItem, DisclosureTier>
   lastAction: "personal",
   promise: "personal",
   exception: "personal",
+  // Routing, by decision (docs/ivr.md "Constraints and history"): what the next step must
+  // respect ("SMS only", "legal hold", a contact window) and how often the customer already
+  // got in touch are what a flow routes on before anyone is authenticated (a specialist
+  // queue, no callback offer, priority on a third contact). Both are written for the company,
+  // go to the platform under its API key, and are never spoken: the sentence leaves them out.
+  // A workspace whose constraints name sensitive matters moves `constraints` to personal.
+  constraints: "routing",
+  history: "routing",
 };
 
 /** A workspace's overrides (`disclosure.fields` in the settings). */

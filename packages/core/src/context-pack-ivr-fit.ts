@@ -13,6 +13,8 @@ export const IVR_NEUTRAL_SENTENCE = "Thanks for calling. Let me connect you.";
 /** Free text, truncated longest-first when the map is too big. */
 const FREE_TEXT = [
   "sentence",
+  "constraints",
+  "history",
   "recovery",
   "reason",
   "lastAction",
@@ -23,6 +25,7 @@ const FREE_TEXT = [
 ];
 /** Fixed-size keys dropped, in this order, when they leave free text too little room. */
 const DROP_FIXED = [
+  "languageFallback",
   "journeyIds",
   "exception",
   "ownerId",
@@ -34,17 +37,19 @@ const DROP_FIXED = [
 ];
 /**
  * Last resort, never reached unless a single label is huge. Never dropped: match, journeyId,
- * queue, knownCaller, verified, tier, tierReason.
+ * queue, knownCaller, verified, tier, tierReason, language.
  */
 const DROP_ORDER = [
   ...DROP_FIXED,
   "ownerTeam",
   "reasonTopic",
+  "history",
   "lastAction",
   "owner",
   "promise",
   "recovery",
   "reason",
+  "constraints",
   "sentence",
 ];
 /** Free text as a whole gets at least this much room (or all it needs) before fixed keys go. */
@@ -73,7 +78,7 @@ function waterLevel(sizes: number[], room: number): number {
  * else mid-word (text without spaces), keeping at least four words; else the neutral
  * sentence; "" when not even that fits.
  */
-function clipSentence(s: string, maxBytes: number): string {
+function clipSentence(s: string, maxBytes: number, neutral: string): string {
   const cut = clipMeasured(s, maxBytes - 1, "", jsonCharBytes);
   const head = s.slice(0, cut.length + 1);
   const stop = Math.max(head.lastIndexOf(". "), head.lastIndexOf("? "));
@@ -82,17 +87,21 @@ function clipSentence(s: string, maxBytes: number): string {
   const whole = words.slice(0, -1);
   const kept = whole.length >= 4 ? whole : words;
   if (kept.length >= 4) return `${kept.join(" ").replace(/[\s.,?']+$/u, "")}.`;
-  return jsonStringBytes(IVR_NEUTRAL_SENTENCE) <= maxBytes ? IVR_NEUTRAL_SENTENCE : "";
+  return jsonStringBytes(neutral) <= maxBytes ? neutral : "";
 }
 
 /**
  * Makes `map` serialize to at most IVR_MAX_BYTES. Free text is truncated longest-first: every
  * value above a common cap is cut to it (a value cut below 12 bytes is dropped). Fixed-size
  * optional keys (ids, instants) go first only if free text would otherwise get under 256
- * bytes. Throws only when the protected keys alone are too big (a default queue name of
+ * bytes. `neutral` is the sentence said when the spoken one cannot be cut to fit (in the
+ * answer's language). Throws only when the protected keys alone are too big (a default queue name of
  * ~900 bytes: a configuration bug).
  */
-export function fitIvrMap(map: Record<string, string>): Record<string, string> {
+export function fitIvrMap(
+  map: Record<string, string>,
+  neutral: string = IVR_NEUTRAL_SENTENCE,
+): Record<string, string> {
   if (mapBytes(map) <= IVR_MAX_BYTES) return map;
   const out = { ...map };
   const free = FREE_TEXT.filter((k) => out[k] !== undefined);
@@ -115,7 +124,7 @@ export function fitIvrMap(map: Record<string, string>): Record<string, string> {
       cap < MIN_TEXT_BYTES
         ? ""
         : k === "sentence"
-          ? clipSentence(v, cap)
+          ? clipSentence(v, cap, neutral)
           : clipMeasured(v, cap, "…", jsonCharBytes);
     if (cut === "") delete out[k];
     else out[k] = cut;

@@ -31,14 +31,23 @@ export const Instant = z
   })
   .transform((v) => new Date(v).toISOString());
 
+/** Zones already checked (a formatter is costly to build; the answers never change). */
+const zoneChecks = new Map<string, boolean>();
+
 /** True when `tz` is an IANA time-zone name the runtime knows. */
 export function isValidTimeZone(tz: string): boolean {
+  const known = zoneChecks.get(tz);
+  if (known !== undefined) return known;
+  let valid: boolean;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
+    valid = true;
   } catch {
-    return false;
+    valid = false;
   }
+  // Bounded: a flood of distinct bad names must not grow the map without limit.
+  if (zoneChecks.size < 1000) zoneChecks.set(tz, valid);
+  return valid;
 }
 
 /** An IANA time-zone name such as `Europe/Berlin`. */

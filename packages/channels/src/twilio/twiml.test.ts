@@ -133,6 +133,23 @@ describe("voice", () => {
     expect(say("x".repeat(81))).toContain("<Say>About your request.</Say>");
   });
 
+  it("says the greeting in the workspace's language, leaving out Twilio's default and bad tags", () => {
+    const say = (language: string | undefined) =>
+      voiceTwiml({
+        settings: voice(),
+        context: owned,
+        callSid: CA,
+        callerVerified: false,
+        language,
+      });
+    expect(say("es-MX")).toContain('<Say language="es-MX">Thanks for calling.');
+    expect(say("de-DE")).toContain('<Say language="de-DE">');
+    expect(say("en-US")).toContain("<Say>Thanks for calling.");
+    expect(say(undefined)).toContain("<Say>Thanks for calling.");
+    for (const bad of ['es" loop="0', "<x>", "", "e", "es-MX-&"])
+      expect(say(bad), bad).toContain("<Say>Thanks for calling.");
+  });
+
   it("uses the default queue when the journey has no owner", () => {
     const xml = voiceTwiml({
       settings: voice({ defaultQueue: "front-desk" }),

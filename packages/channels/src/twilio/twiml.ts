@@ -115,6 +115,19 @@ export interface VoiceTwimlInput {
   callerVerified: boolean;
   /** Whether the greeting may fill its placeholders; defaults to `callerVerified`. */
   reveal?: boolean;
+  /**
+   * The `<Say language>` tag ("es-MX", "fr-FR"): the language the greeting is written in, the
+   * workspace's `ivr.language`. Left out when missing, when it is Twilio's default (en-US), or
+   * when it is not a plain BCP-47 tag.
+   */
+  language?: string | undefined;
+}
+
+/** `language="…"` for `<Say>`, or nothing: only tags of letters, digits and hyphens go out. */
+function sayLanguage(tag: string | undefined): string {
+  return tag && tag !== "en-US" && /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3}$/.test(tag)
+    ? ` language="${escapeXml(tag)}"`
+    : "";
 }
 
 /**
@@ -139,7 +152,7 @@ export function voiceTwiml(input: VoiceTwimlInput): string {
   } else {
     route = enqueue(input, owner?.id ?? null);
   }
-  return `${DECLARATION}<Response><Say>${escapeXml(say)}</Say>${route}</Response>`;
+  return `${DECLARATION}<Response><Say${sayLanguage(input.language)}>${escapeXml(say)}</Say>${route}</Response>`;
 }
 
 function enqueue(input: VoiceTwimlInput, ownerQueue: string | null): string {

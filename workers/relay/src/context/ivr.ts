@@ -1,4 +1,10 @@
-import { ivrMap, type Disclosure, type IdentifierType, type WorkspaceSettings } from "@baton/core";
+import {
+  ivrMap,
+  resolveLanguage,
+  type Disclosure,
+  type IdentifierType,
+  type WorkspaceSettings,
+} from "@baton/core";
 import { checkAssertion, decideTier, type OnRefused, type RequestEvidence } from "./disclosure";
 import { lookupBrief, NO_MATCH, withinBudget, type Lookup } from "./lookup";
 
@@ -23,6 +29,10 @@ export interface IvrAnswer {
  * answers `degraded=unavailable`, both with `match=none` and the default queue, because an IVR
  * must route the call either way (the Connect, Genesys and Studio contracts expect a 200 map).
  * Checking an assertion costs one HMAC, no object call: the lookup stays one hop.
+ *
+ * The sentence is spoken in `language` (a caller's BCP-47 tag) when Baton speaks it, else in
+ * the workspace's `ivr.language`; the map's `language` names the tag used and
+ * `languageFallback` the caller's tag that was not honoured.
  */
 export async function ivrAnswer(
   env: Env,
@@ -31,6 +41,7 @@ export async function ivrAnswer(
   identifier: { type: IdentifierType; value: string },
   evidence: RequestEvidence,
   onRefused: OnRefused,
+  language?: string,
 ): Promise<IvrAnswer> {
   const assertion = await checkAssertion(
     env,
@@ -53,6 +64,7 @@ export async function ivrAnswer(
     disclosure,
     now: new Date(),
     timeZone: settings.ivr.timeZone,
+    language: resolveLanguage(language, settings.ivr.language),
   });
   const d = found.degraded;
   return {

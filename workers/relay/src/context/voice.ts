@@ -4,7 +4,13 @@
  * at no extra cost; the TwiML answer carries it in headers, and the greeting reveals its
  * placeholders only when the tier allows every item they name.
  */
-import { allows, type Disclosure, type DisclosureItem, type WorkspaceSettings } from "@baton/core";
+import {
+  allows,
+  resolveLanguage,
+  type Disclosure,
+  type DisclosureItem,
+  type WorkspaceSettings,
+} from "@baton/core";
 import type { TwilioEvent } from "@baton/channels";
 import { checkAssertion, decideTier, stirToAttestation } from "./disclosure";
 
@@ -53,4 +59,9 @@ export function greetingMayReveal(greeting: string, d: Disclosure): boolean {
     if (item && !allows(d, item)) return false;
   }
   return true;
+}
+
+/** The `<Say language>` tag of the greeting: the workspace's `ivr.language` ("en-US", "es-MX"). */
+export function voiceLanguage(settings: WorkspaceSettings): string {
+  return resolveLanguage(undefined, settings.ivr.language).tag;
 }

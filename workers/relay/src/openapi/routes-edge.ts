@@ -56,6 +56,18 @@ export const EDGE_ROUTES: RouteDoc[] = [
             },
           },
         },
+        german: {
+          summary: "A caller whose contact language is German (Parameters.language)",
+          value: {
+            Name: "ContactFlowEvent",
+            Details: {
+              ContactData: {
+                CustomerEndpoint: { Address: "+14155550100", Type: "TELEPHONE_NUMBER" },
+              },
+              Parameters: { language: "de-DE" },
+            },
+          },
+        },
       },
     },
     responses: { 200: ivrMap },
@@ -76,6 +88,10 @@ export const EDGE_ROUTES: RouteDoc[] = [
           summary: "A caller with full attestation",
           value: { phone: "+14155550100", attestation: "A" },
         },
+        spanish: {
+          summary: "A caller who chose Spanish (answered in es-MX, docs/ivr.md#languages)",
+          value: { phone: "+14155550100", language: "es-MX" },
+        },
       },
     },
     responses: { 200: ivrMap },
@@ -95,6 +111,10 @@ export const EDGE_ROUTES: RouteDoc[] = [
       call: {
         summary: "A call with STIR/SHAKEN attestation A",
         value: { phone: "+14155550100", stirVerstat: "TN-Validation-Passed-A" },
+      },
+      french: {
+        summary: "A caller who chose French (answered in fr-FR, docs/ivr.md#languages)",
+        value: { phone: "+14155550100", language: "fr" },
       },
     },
     responses: { 200: ivrMap },

@@ -31,19 +31,35 @@ async function settingsFor(c: Context<AppEnv>) {
   return { ws, settings };
 }
 
-/** Answers the IVR map for `phone`, with the disclosure tier in the map and in headers. */
+/**
+ * Answers the IVR map for `phone`, with the disclosure tier in the map and in headers, spoken
+ * in `language` when Baton speaks it (else the workspace's `ivr.language`, and the map says so).
+ */
 async function answer(
   c: Context<AppEnv>,
   { ws, settings }: Awaited<ReturnType<typeof settingsFor>>,
   phone: string,
   evidence: RequestEvidence,
+  language: string | undefined,
 ) {
   const caller = { type: "phone" as const, value: phone || "anonymous" };
-  const out = await ivrAnswer(c.env, ws, settings, caller, evidence, "fallback");
+  const out = await ivrAnswer(c.env, ws, settings, caller, evidence, "fallback", language);
   return c.json(out.map, 200, disclosureHeaders(out.disclosure));
 }
 
 const AssertionParam = z.string().max(ASSERTION_MAX_CHARS);
+
+/**
+ * The caller's language, a BCP-47 tag ("es-MX"). An empty value is no preference; a tag of a
+ * language Baton does not speak falls back to the workspace's (not an error); only an
+ * oversized value is refused.
+ */
+export const LanguageParam = z.string().trim().max(64);
+
+/** `?language=` on any lookup, validated like the platform's own parameters. */
+const LanguageQuery = z.looseObject({ language: LanguageParam.optional() });
+const queryLanguage = (c: Context<AppEnv>): string | undefined =>
+  query(c, LanguageQuery).language || undefined;
 
 /** Amazon Connect's Lambda event, as the forwarding Lambda in docs/ivr.md passes it on. */
 export const ConnectEvent = z.object({
@@ -56,14 +72,21 @@ export const ConnectEvent = z.object({
         .optional(),
       ContactId: z.string().max(200).optional(),
     }),
-    Parameters: z.record(z.string(), z.string()).optional(),
+    Parameters: z
+      .record(z.string(), z.string())
+      .refine((p) => (p.language ?? "").length <= 64, {
+        message: "language: at most 64 characters",
+        path: ["language"],
+      })
+      .optional(),
   }),
 });
 
 /**
  * Connect passes no inbound STIR/SHAKEN attestation, so none is read from the event, whatever
  * its Parameters say. A flow that authenticated the caller passes the assertion it got from
- * Baton as the Lambda parameter `batonAssertion`.
+ * Baton as the Lambda parameter `batonAssertion`, and the caller's language (say
+ * `$.LanguageCode`, or what the caller chose) as `language`; `?language=` on the URL works too.
  */
 ivrHooks.post("/connect", auth, async (c) => {
   const target = await settingsFor(c);
@@ -74,43 +97,63 @@ ivrHooks.post("/connect", auth, async (c) => {
       ? endpoint.Address
       : "";
   const assertion = event.Details.Parameters?.batonAssertion;
-  return answer(c, target, phone, { assertion: assertion === "" ? undefined : assertion });
+  const language = event.Details.Parameters?.language?.trim() || queryLanguage(c);
+  return answer(
+    c,
+    target,
+    phone,
+    { assertion: assertion === "" ? undefined : assertion },
+    language,
+  );
 });
 
 /**
  * Genesys Cloud data action: the request template sends {"phone": "${input.phone}"}, plus
- * whatever attestation the flow has and the assertion of an authenticated caller.
+ * whatever attestation the flow has, the assertion of an authenticated caller and the
+ * caller's `language` (`${Call.Language}`-style tags; also accepted as `?language=`).
  */
 export const GenesysInput = z.strictObject({
   phone: z.string().max(120),
   attestation: z.enum(["A", "B", "C", "none"]).optional(),
   assertion: AssertionParam.optional(),
+  language: LanguageParam.optional(),
 });
 
 ivrHooks.post("/genesys", auth, async (c) => {
   const target = await settingsFor(c);
   const input = await jsonBody(c, GenesysInput);
-  return answer(c, target, input.phone, {
-    attestation: input.attestation,
-    assertion: input.assertion || undefined,
-  });
+  return answer(
+    c,
+    target,
+    input.phone,
+    { attestation: input.attestation, assertion: input.assertion || undefined },
+    input.language || queryLanguage(c),
+  );
 });
 
 /**
  * Twilio Studio's HTTP Request widget: `?phone={{trigger.call.From}}` and, for calls,
  * `&stirVerstat={{trigger.call.StirVerstat}}`. Full attestation is TN-Validation-Passed-A;
  * an empty value (Studio's rendering of a missing parameter) is no attestation. `assertion`
- * carries a caller assertion after the flow authenticated the caller.
+ * carries a caller assertion after the flow authenticated the caller; `language` the
+ * caller's language (a BCP-47 tag such as "es-MX").
  */
 export const StudioQuery = z.strictObject({
   phone: z.string().max(120),
   stirVerstat: z.string().max(80).optional(),
   assertion: AssertionParam.optional(),
+  language: LanguageParam.optional(),
 });
 
 ivrHooks.get("/studio", auth, async (c) => {
   const target = await settingsFor(c);
   const q = query(c, StudioQuery);
   const attestation = q.stirVerstat ? stirToAttestation(q.stirVerstat) : undefined;
-  return answer(c, target, q.phone, { attestation, assertion: q.assertion || undefined });
+  return answer(
+    c,
+    target,
+    q.phone,
+    { attestation, assertion: q.assertion || undefined },
+    q.language || undefined,
+  );
 });
