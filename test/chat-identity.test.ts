@@ -170,6 +170,107 @@ describe("web chat identity", () => {
     expect(JSON.stringify(res.body)).not.toContain("998");
   });
 
+  it("a phone typed into the chat is normalized and linked as claimed, never verified", async () => {
+    const { ws, key } = await configured();
+    const res = await session(ws, {
+      visitorId: "visitor-p-0001",
+      phone: "(415) 555-0177",
+      text: "refund for March please",
+    });
+    expect(res.status).toBe(201);
+    const j = await api("GET", `/v1/journeys/${res.body.journeyId}`, undefined, key);
+    const c = await api("GET", `/v1/customers/${j.body.customerId}`, undefined, key);
+    expect(
+      c.body.identifiers
+        .map((i: { key: string; verification: string }) => `${i.key}/${i.verification}`)
+        .sort(),
+    ).toEqual(["chat:visitor-p-0001/asserted", "phone:+14155550177/claimed"]);
+    // Even a signed-in user's typed phone stays a claim (only the user id is proven).
+    const signed = await session(ws, {
+      visitorId: "visitor-p-0002",
+      userId: "u-77",
+      userHash: await userHash("u-77"),
+      phone: "+1 415 555 0178",
+    });
+    expect(signed.status).toBe(201);
+    const j2 = await api("GET", `/v1/journeys/${signed.body.journeyId}`, undefined, key);
+    const c2 = await api("GET", `/v1/customers/${j2.body.customerId}`, undefined, key);
+    expect(
+      c2.body.identifiers.find((i: { key: string }) => i.key === "phone:+14155550178"),
+    ).toMatchObject({ verification: "claimed" });
+  });
+
+  it("a typed phone never reaches the personal tier, even with an attested call and an assertion", async () => {
+    const { ws } = await configured();
+    const asserter = await api(
+      "POST",
+      `/v1/admin/workspaces/${ws}/keys`,
+      { name: "ivr", scopes: ["context:read", "caller:assert"] },
+      ADMIN,
+    );
+    expect(asserter.status).toBe(201);
+    const res = await session(ws, {
+      visitorId: "visitor-p-0003",
+      phone: "+14155550179",
+      text: "refund for March please",
+    });
+    expect(res.status).toBe(201);
+    const minted = await api(
+      "POST",
+      "/v1/context/assertions",
+      { identifier: { type: "phone", value: "+14155550179" }, method: "pin" },
+      asserter.body.key,
+    );
+    expect(minted.status).toBe(201);
+    const ctx = await api(
+      "GET",
+      `/v1/context?phone=%2B14155550179&audience=ivr&attestation=A&assertion=${encodeURIComponent(minted.body.assertion)}`,
+      undefined,
+      asserter.body.key,
+    );
+    expect(ctx.status).toBe(200);
+    expect(ctx.headers.get("x-baton-disclosure-tier")).toBe("routing");
+    expect(ctx.headers.get("x-baton-disclosure-reason")).toBe("claimed_link");
+    expect(JSON.stringify(ctx.body)).not.toMatch(/refund|March/);
+  });
+
+  it("a phone typed for another customer's number is a pending claim that shows nothing of theirs", async () => {
+    const { ws, key } = await configured();
+    await api(
+      "POST",
+      "/v1/events",
+      {
+        identifiers: [{ type: "phone", value: "+14155550180", verification: "verified" }],
+        channel: "sms",
+        direction: "inbound",
+        actor: { kind: "customer" },
+        text: "my secret order 997",
+      },
+      key,
+    );
+    const res = await session(ws, {
+      visitorId: "visitor-p-0004",
+      phone: "4155550180",
+      text: "what did I order?",
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.pendingLinks).toBe(1);
+    expect(JSON.stringify(res.body)).not.toContain("997");
+  });
+
+  it("a phone that cannot be read is a 400 invalid_phone and stores nothing", async () => {
+    const { ws } = await configured();
+    for (const phone of ["not a phone", "12", "anonymous", ""]) {
+      const res = await session(ws, { visitorId: "visitor-p-0005", phone, text: "hi" });
+      expect(res.status, phone).toBe(phone === "" ? 422 : 400);
+      expect(res.body.code, phone).toBe(phone === "" ? "validation_failed" : "invalid_phone");
+    }
+    // Nothing of the refused starts was stored: the visitor's first good start sees only itself.
+    const good = await session(ws, { visitorId: "visitor-p-0005", text: "hello" });
+    expect(good.status).toBe(201);
+    expect(good.body.messages.map((m: { text: string }) => m.text)).toEqual(["hello"]);
+  });
+
   it("an unknown workspace is a 404", async () => {
     expectProblem(
       await session("no-such-ws", { visitorId: "visitor-q-0001" }),

@@ -22,8 +22,11 @@ import {
 const CALLS = ["identity.lookup", "identity.claim", "customer.resolve", "journey.ingest"];
 const THREADED = ["identity.thread", ...CALLS, "identity.claimThread"];
 const EXPECTED: Record<string, string[]> = {
+  // An inbound SMS's pair binding is read by its sender's identity.lookup: no extra call.
   "Twilio SMS": CALLS,
-  "Twilio status": CALLS,
+  // A status callback carries the thread reference twilio-sms:<MessageSid> (the message's
+  // journey, when the sender recorded it) and claims it for the journey it lands on.
+  "Twilio status": THREADED,
   "Twilio voice": THREADED,
   Postmark: THREADED,
   Mailgun: ["identity.bindToken", ...THREADED, "identity.settleToken"],

@@ -12,6 +12,13 @@ function validCalls(id: string): Record<string, Record<string, unknown>> {
     find_journey: { journey: id },
     get_context: { journey: id },
     record_action: { journeyId: id, text: "called back", actor: DANA },
+    record_message: {
+      journeyId: id,
+      channel: "sms",
+      text: "hi",
+      actor: DANA,
+      from: "+18005550199",
+    },
     note_fact: { journeyId: id, facts: { order_id: "A-1" } },
     make_promise: { journeyId: id, text: "refund", dueAt: FUTURE, madeBy: DANA },
     settle_promise: { journeyId: id, promiseId: "prm_x", status: "kept" },

@@ -41,6 +41,7 @@ describe("MCP server at /mcp", () => {
         "note_fact",
         "raise_exception",
         "record_action",
+        "record_message",
         "renegotiate_promise",
         "resolve",
         "settle_promise",
@@ -251,7 +252,7 @@ describe("MCP server at /mcp", () => {
     const client = await connect(key, undefined, {
       versionNegotiation: { mode: { pin: "2026-07-28" } },
     });
-    expect((await client.listTools()).tools).toHaveLength(12);
+    expect((await client.listTools()).tools).toHaveLength(13);
     const read = await call(client, "get_context", { journey: id });
     expect(read.text).toContain("parcel never arrived");
     const note = { journeyId: id, facts: { order_id: "A-17" }, idempotencyKey: "m-1" };
@@ -295,6 +296,43 @@ describe("MCP server at /mcp", () => {
     const view = JSON.parse(lines[2] ?? "null") as { history: { recent: { text: string }[] } };
     expect(view.history.recent[0]?.text).toContain("<<<END_BATON_CONTEXT id=0000>>>");
     expect(agent.data).toMatchObject({ journeyId: id, verified: true });
+    await client.close();
+  });
+
+  it("record_message stores what was sent with the REST route's code: binding, retry, refusal", async () => {
+    const { key, id } = await journeyFrom("+14155550191", "where is my refund?");
+    const client = await connect(key);
+    const args = {
+      journeyId: id,
+      channel: "sms",
+      text: "Your refund left today.",
+      actor: BOT,
+      from: "+18005550199",
+    };
+    const first = await write(client, "record_message", args);
+    expect(first.data).toMatchObject({
+      journeyId: id,
+      replayed: false,
+      channel: "sms",
+      to: { type: "phone", value: "+14155550191" },
+      threading: { kind: "sms", to: "+14155550191", from: "+18005550199", journeyId: id },
+    });
+    expect(first.data.idempotencyKey).toMatch(/^mcp:record_message:[0-9a-f]{32}$/);
+    const again = await write(client, "record_message", args);
+    expect(again.data).toEqual({ ...first.data, replayed: true });
+    // The journey's customer has no email address: refused as the REST route refuses it.
+    const refused = await call(client, "record_message", {
+      ...args,
+      channel: "email",
+      from: undefined,
+    });
+    expect(refused.isError).toBe(true);
+    expect(JSON.parse(refused.text)).toMatchObject({ status: 422, code: "channel_unreachable" });
+    const events = await api("GET", `/v1/journeys/${id}/events`, undefined, key);
+    expect(events.body.items.map((e: { text: string }) => e.text)).toEqual([
+      "where is my refund?",
+      "Your refund left today.",
+    ]);
     await client.close();
   });
 });

@@ -13,6 +13,7 @@ import { events } from "./routes/events";
 import { hooks } from "./routes/hooks";
 import { ivrHooks } from "./routes/hooks-ivr";
 import { journeys } from "./routes/journeys";
+import { messages } from "./routes/messages";
 import { webhooks } from "./routes/webhooks";
 import { reference } from "./openapi/serve";
 
@@ -22,6 +23,7 @@ export const app = new Hono<AppEnv>();
 app.get("/", (c) => c.json({ name: "baton", docs: "see docs/api.md", health: "ok" }));
 app.route("/v1/events", events);
 app.route("/v1/journeys", journeys);
+app.route("/v1/journeys", messages);
 app.route("/v1/customers", customers);
 app.route("/v1/context", context);
 app.route("/v1/keys", keys);

@@ -97,8 +97,9 @@ export function parseTwilioMessage(
 
 /**
  * A message status callback (queued, sent, delivered, undelivered, failed, read…) for a
- * message the company sent: a `custom` event on the recipient's journey. Each status of a
- * message is stored once.
+ * message the company sent: a `custom` event on the message's journey (found by its
+ * `twilio-sms:<MessageSid>` thread reference, else by the recipient). Each status of a message
+ * is stored once.
  */
 export function parseTwilioMessageStatus(
   form: TwilioForm,
@@ -119,6 +120,9 @@ export function parseTwilioMessageStatus(
         actor: { kind: "system", id: "twilio" },
         type: "custom",
         data: { messageSid: sid, status, errorCode },
+        // The message's journey, when the sender recorded it (POST /v1/journeys/:id/messages
+        // with providerMessageId) or an earlier status of it claimed the reference.
+        threadRefs: [`twilio-sms:${sid}`],
         idempotencyKey: `twilio:${sid}:${status}`,
       },
       sid,

@@ -1,4 +1,11 @@
-import { timingSafeEqual, toHex, type WorkspaceSettings } from "@baton/core";
+import {
+  isSupportedRegion,
+  normalizeIdentifier,
+  timingSafeEqual,
+  toHex,
+  type Identifier,
+  type WorkspaceSettings,
+} from "@baton/core";
 import { verify } from "hono/jwt";
 
 /** Who a web chat user is, once their site proved it. */
@@ -70,4 +77,23 @@ export async function verifyChatUser(
   if (!timingSafeEqual(expected, proof.userHash.toLowerCase()))
     return { ok: false, error: { code: "invalid_user_hash" } };
   return { ok: true, user: { userId: proof.userId, email: null, name: null, method: "hmac" } };
+}
+
+/**
+ * A phone number the visitor typed into the chat: normalized to E.164 with the workspace's
+ * region and recorded as `claimed` (typed in, never checked), like a typed email. It never
+ * earns more trust than that: it links only as a claim, and a claim never unlocks another
+ * customer's context or a caller's personal tier (docs/channels/webchat.md).
+ */
+export function typedPhone(
+  value: string,
+  settings: WorkspaceSettings,
+): { ok: true; identifier: Identifier } | { ok: false; reason: string } {
+  const region = isSupportedRegion(settings.defaultRegion) ? settings.defaultRegion : "US";
+  const r = normalizeIdentifier({ type: "phone", value }, { defaultRegion: region });
+  if (!r.ok) {
+    const reason = r.error.code === "anonymous_caller" ? "not a phone number" : r.error.reason;
+    return { ok: false, reason: `phone: ${reason}` };
+  }
+  return { ok: true, identifier: { type: "phone", value: r.value.value, verification: "claimed" } };
 }

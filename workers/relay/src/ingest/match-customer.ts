@@ -1,6 +1,6 @@
 import { newId, type CompiledPattern } from "@baton/core";
 import type { LinkedIdentifier, PendingLinkView } from "../objects/customer/types";
-import type { IdentityLink } from "../objects/identity/object";
+import type { IdentityLink, IdentityLookup } from "../objects/identity/object";
 import { mergeCustomers, type MergeOutcome } from "../identity/merge";
 import { rank } from "./normalize";
 import { customerStub, identityStub } from "../objects/access";
@@ -13,12 +13,22 @@ export interface CustomerMatch {
   pendingLinks: PendingLinkView[];
   /** The event's identifiers that now belong to this customer (the others are pending). */
   linked: LinkedIdentifier[];
+  /**
+   * The journey the sender's number pair is bound to (docs/channels/twilio.md "Pair binding"),
+   * when asked with a company number and the binding is live; the route goes there first.
+   */
+  boundJourney?: string;
 }
 
 const trusted = (i: LinkedIdentifier) => i.verification !== "claimed";
 
-async function lookup(env: Env, ws: string, i: LinkedIdentifier): Promise<IdentityLink | null> {
-  return await identityStub(env, ws, i.key).lookup(ws);
+async function lookup(
+  env: Env,
+  ws: string,
+  i: LinkedIdentifier,
+  pairWith?: string,
+): Promise<IdentityLookup | null> {
+  return await identityStub(env, ws, i.key).lookup(ws, pairWith);
 }
 
 async function claim(env: Env, ws: string, i: LinkedIdentifier, customerId: string | null) {
@@ -34,6 +44,9 @@ async function claim(env: Env, ws: string, i: LinkedIdentifier, customerId: stri
  *   concurrent first contacts into one customer;
  * - other identifiers are linked to that customer when free; when they belong to another
  *   customer, a verified/asserted one merges the two, a claimed one waits as a pending link.
+ *
+ * With `pairWith` (the company number an inbound SMS was sent to), the first phone number's
+ * lookup also reads that pair's binding, on the same call, and `boundJourney` names it.
  */
 export async function matchCustomer(
   env: Env,
@@ -42,8 +55,14 @@ export async function matchCustomer(
   actor: unknown,
   /** The workspace's redaction rules, for the merge records (read once by the pipeline). */
   patterns?: readonly CompiledPattern[],
+  pairWith?: string,
 ): Promise<CustomerMatch> {
-  const links = await Promise.all(ids.map((i) => lookup(env, ws, i)));
+  const sender = pairWith === undefined ? -1 : ids.findIndex((i) => i.type === "phone");
+  const found = await Promise.all(
+    ids.map((i, n) => lookup(env, ws, i, n === sender ? pairWith : undefined)),
+  );
+  const boundJourney = found[sender]?.pair?.journeyId;
+  const links: (IdentityLink | null)[] = found;
   // A claimed link is weak: a trusted identifier never follows it (it takes it over below).
   const followable = (n: number) => {
     const link = links[n];
@@ -107,7 +126,9 @@ export async function matchCustomer(
     const level = maxLevel(i.verification, links[ids.indexOf(i)]?.verification ?? "claimed");
     if (rank(level) > rank(verification)) verification = level;
   }
-  return { customerId: owner, verification, merges, pendingLinks, linked };
+  const match: CustomerMatch = { customerId: owner, verification, merges, pendingLinks, linked };
+  if (boundJourney !== undefined) match.boundJourney = boundJourney;
+  return match;
 }
 
 function maxLevel(

@@ -1,6 +1,7 @@
 import type { EventInput, Result } from "@baton/core";
 import type { Idempotency } from "../objects/journey/types";
 import { append } from "./append";
+import { smsCompany } from "./binding";
 import { normalizeIdentifiers } from "./normalize";
 import { redactEvent, redactionPatterns } from "./redact";
 import { resolve } from "./resolve";
@@ -19,7 +20,9 @@ import type {
  *   verify, parse   at the edge that received it: twilio.ts, email.ts, routes/events.ts, routes/chat.ts
  *   normalize       normalize.ts: the identifiers, once, with the workspace's region
  *   redact          redact.ts: every caller-written field, once, with the workspace's rules
- *   resolve         resolve.ts: the explicit journey, a known thread, or the customer
+ *   resolve         resolve.ts: the explicit journey, a known thread, or the customer (an
+ *                   inbound SMS on a number pair a company message bound: that journey,
+ *                   read by the sender's identity lookup; binding.ts)
  *   append          append.ts: one journey write (the customer object picks the journey),
  *                   then the thread references claimed for it
  *
@@ -47,13 +50,23 @@ export async function ingestEvent(
   // Identifiers and thread references stay as given (they route); everything stored is redacted.
   const event = redactEvent(raw, patterns);
   const refs = [...new Set(threadRefs ?? [])];
+  const how = { idempotency, forceNew: newJourney ?? false, refs };
   const route = await resolve(ctx, {
     journeyId,
     refs,
     ids,
     actor: options.actor ?? event.actor,
     patterns,
+    // An inbound SMS on a number pair bound by a company message goes to that journey, unless
+    // the event asks for a new one (binding.ts; no extra object call).
+    pairWith: newJourney ? undefined : smsCompany(ctx, input),
   });
   if (!route.ok) return route;
-  return append(ctx, route.value, event, { idempotency, forceNew: newJourney ?? false, refs });
+  const res = await append(ctx, route.value, event, how);
+  // A bound journey that is gone: the customer's journey, as the customer rules pick it.
+  const orElse = route.value.kind === "journey" ? route.value.orElse : undefined;
+  if (orElse && !res.ok && res.error.code === "journey_not_found") {
+    return append(ctx, orElse, event, how);
+  }
+  return res;
 }

@@ -4,10 +4,20 @@ import { matchCustomer, type CustomerMatch } from "./match-customer";
 import type { Normalized } from "./normalize";
 import type { IdentifierError, IngestContext, UnresolvableError } from "./types";
 
-/** Where the event goes: a journey already named, or the customer its identifiers name. */
+/** The customer the event's identifiers name; its object picks the journey (append.ts). */
+export interface CustomerRoute {
+  kind: "customer";
+  match: CustomerMatch;
+}
+
+/**
+ * Where the event goes: a journey already named, or the customer its identifiers name. A
+ * journey found by an SMS pair binding carries `orElse`, the customer route to take instead
+ * when that journey is gone (pipeline.ts).
+ */
 export type Route =
-  | { kind: "journey"; journeyId: string; rule: "explicit" | "thread" }
-  | { kind: "customer"; match: CustomerMatch };
+  | { kind: "journey"; journeyId: string; rule: "explicit" | "thread"; orElse?: CustomerRoute }
+  | CustomerRoute;
 
 export interface ResolveRequest {
   journeyId: string | undefined;
@@ -15,13 +25,19 @@ export interface ResolveRequest {
   ids: Result<Normalized, IdentifierError>;
   actor: unknown;
   patterns: readonly CompiledPattern[];
+  /**
+   * For an inbound SMS, the company number it was sent to (binding.ts `smsCompany`): the
+   * sender's lookup then also reads the pair's binding (docs/channels/twilio.md "Pair binding").
+   */
+  pairWith?: string | undefined;
 }
 
 /**
  * Resolution, in order: the explicit journey id; a thread reference some journey already
  * claimed; else the customer behind the identifiers (linking, merging or holding links as
  * their verification allows; match-customer.ts). The customer object then picks its journey
- * in append.ts, atomically with its card of open journeys.
+ * in append.ts, atomically with its card of open journeys. An inbound SMS on a bound number
+ * pair goes to the bound journey instead (rule `thread`), found by the same identity lookup.
  */
 export async function resolve(
   ctx: IngestContext,
@@ -37,8 +53,10 @@ export async function resolve(
     return err({ code: "unresolvable_event", detail: `no known thread reference and ${why}` });
   }
   const { env, workspace } = ctx;
-  const match = await matchCustomer(env, workspace, linked, req.actor, req.patterns);
-  return ok({ kind: "customer", match });
+  const match = await matchCustomer(env, workspace, linked, req.actor, req.patterns, req.pairWith);
+  const customer: CustomerRoute = { kind: "customer", match };
+  if (match.boundJourney === undefined) return ok(customer);
+  return ok({ kind: "journey", journeyId: match.boundJourney, rule: "thread", orElse: customer });
 }
 
 /** The journey that first claimed any of the thread references, or null. */

@@ -17,6 +17,7 @@ import {
 } from "@baton/channels";
 import {
   EventInput,
+  JourneyId,
   LIMITS,
   ok,
   type Result,
@@ -34,7 +35,12 @@ import { refuse, type IngestResult, type ProviderRefusal } from "./types";
 import { workspaceSettings } from "../objects/workspace/settings";
 import { WorkspaceIdPattern } from "../http/validate";
 import { disclosureHeaders } from "../context/disclosure";
-import { greetingMayReveal, voiceDisclosure, withDisclosure } from "../context/voice";
+import {
+  greetingMayReveal,
+  voiceDisclosure,
+  voiceLanguage,
+  withDisclosure,
+} from "../context/voice";
 
 /**
  * Twilio webhooks: POST /hooks/:workspace/twilio/{sms,status,voice,voice-status}.
@@ -246,10 +252,31 @@ async function handle(
   const idempotency = { key, fingerprint: await sha256Hex(key) };
   const options = { source: "twilio", settings };
   const result = unwrap(await ingestEvent(c.env, ws, twilioEvent.event, idempotency, options));
+  // Which journey the request went to (a redelivery replays to the same one): docs/channels/twilio.md.
+  c.header(JOURNEY_HEADER, result.journeyId);
   return twiml(c, reply(cfg, twilioEvent, result));
 }
 
 const ack: Reply = () => emptyTwiml();
+
+/** The response header naming the journey a Twilio request was stored on. */
+export const JOURNEY_HEADER = "x-baton-journey-id";
+
+/**
+ * A status callback URL may name the message's journey (`?journeyId=jrn_…`, as
+ * POST /v1/journeys/:id/messages answers it in `statusCallback`); the URL is signed by Twilio,
+ * so the journey is the one the sender configured. Anything else there is a 400.
+ */
+const statusJourney =
+  (c: Context<AppEnv>): Prepare =>
+  async (p) => {
+    const journeyId = c.req.query("journeyId");
+    if (journeyId === undefined) return p;
+    if (!JourneyId.safeParse(journeyId).success) {
+      unwrap(refuse("invalid_webhook", "journeyId in the status URL is not a journey id"));
+    }
+    return { ...p, event: { ...p.event, journeyId } };
+  };
 
 /** "A message comes in": store the message, reply with the configured acknowledgement. */
 twilio.post("/sms", (c) =>
@@ -272,6 +299,7 @@ twilio.post("/status", (c) =>
         ? parseTwilioCallStatus
         : parseTwilioMessageStatus,
     ack,
+    statusJourney(c),
   ),
 );
 
@@ -283,6 +311,7 @@ twilio.post("/status", (c) =>
  */
 twilio.post("/voice", (c) => {
   let disclosure: Disclosure = { tier: "routing", reason: "attestation_absent" };
+  let language: string | undefined;
   return handle(
     c,
     () => parseTwilioCall,
@@ -295,9 +324,12 @@ twilio.post("/voice", (c) => {
         callSid: p.sid,
         callerVerified: disclosure.tier === "personal",
         reveal: greetingMayReveal(voice.greeting, disclosure),
+        language,
       });
     },
     async (p, at) => {
+      // The greeting is the workspace's text: <Say> it in the workspace's language.
+      language = voiceLanguage(at.settings);
       disclosure = await voiceDisclosure(c.env, at, p, c.req.query("assertion"));
       return withDisclosure(p, disclosure);
     },

@@ -16,7 +16,7 @@ const INSTRUCTIONS = [
 export const TOOLS = new Set([...READ_TOOLS, ...WRITE_TOOLS]);
 
 /**
- * A fresh server for one request, bound to the verified caller: two read tools, ten write
+ * A fresh server for one request, bound to the verified caller: two read tools, eleven write
  * tools and the journey context resource. Nothing of it outlives the request. A request that
  * calls one known tool (`only`) can reach nothing else, so its server registers that tool
  * alone: registration is a fair share of a stateless call's cost.

@@ -15,7 +15,7 @@ import {
 import type { McpServer } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { WriteOutcome } from "../objects/journey/types";
-import { runCommand, type CommandInput } from "../ingest/command";
+import { MessageInput, recordMessage, runCommand, type CommandInput } from "../ingest/command";
 import { answer, guarded, keyFor, toolInput, type Caller } from "./results";
 
 /*
@@ -193,6 +193,32 @@ function register<S extends z.ZodType<Targeted>>(
   );
 }
 
+/**
+ * record_message: the company's message on a channel, with the threading the sender puts on
+ * it. The same `recordMessage` as POST /v1/journeys/:id/messages, with the same scope.
+ */
+function registerRecordMessage(server: McpServer, caller: Caller): void {
+  const schema = MessageInput.safeExtend(Target);
+  server.registerTool(
+    "record_message",
+    {
+      title: "Record a message sent to the customer",
+      description:
+        "Record what an agent or bot sent (email, sms or chat) and get what makes the customer's answer come back to this journey: for email the Message-ID, Reply-To and References headers to set; for SMS the number pair now bound to this journey. Refused (nothing stored) when the journey's customer has no address on that channel. REST: POST /v1/journeys/:id/messages.",
+      inputSchema: toolInput(schema),
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+    },
+    (args) =>
+      guarded(caller, "journeys:write", async () => {
+        const key = await keyFor("record_message", args);
+        const { journeyId, idempotencyKey: _k, ...message } = args;
+        const ws = caller.principal.workspace;
+        const out = await recordMessage(caller.env, ws, journeyId, message, key);
+        return answer({ ...out, idempotencyKey: key });
+      }),
+  );
+}
+
 /** Registers every write tool (scope `journeys:write`, like the routes they mirror). */
 export function registerWriteTools(
   server: McpServer,
@@ -202,7 +228,8 @@ export function registerWriteTools(
   for (const [name, registrar] of Object.entries(TOOLS)) {
     if (wanted(name)) registrar(server, caller, name);
   }
+  if (wanted("record_message")) registerRecordMessage(server, caller);
 }
 
 /** The write tools' names, for docs and tests. */
-export const WRITE_TOOLS = Object.keys(TOOLS);
+export const WRITE_TOOLS = [...Object.keys(TOOLS), "record_message"];

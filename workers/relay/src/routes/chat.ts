@@ -6,7 +6,7 @@ import type { AppEnv } from "../env";
 import { unwrap } from "../http/errors";
 import { fail } from "../http/problem";
 import { jsonBody, sha256Hex, stableStringify } from "../http/validate";
-import { verifyChatUser } from "../identity/chat-identity";
+import { typedPhone, verifyChatUser } from "../identity/chat-identity";
 import { signSession, verifySession } from "../chat/session-token";
 import { journeyStub } from "../objects/access";
 import { ingestEvent } from "../ingest/pipeline";
@@ -37,6 +37,8 @@ export const SessionInput = z.strictObject({
   token: z.string().min(10).max(4096).optional(),
   /** What the visitor typed: recorded as claimed, never trusted. */
   email: z.string().trim().max(320).optional(),
+  /** A phone number the visitor typed (national numbers read with the workspace region): claimed. */
+  phone: z.string().trim().min(1).max(64).optional(),
   name: z.string().trim().min(1).max(LIMITS.labelChars).optional(),
   text: z.string().max(LIMITS.textChars).optional(),
   /** The widget's id for this session start: a retry with the same id is stored once. */
@@ -68,6 +70,11 @@ chat.post("/sessions", async (c) => {
   if (user) identifiers.unshift({ type: "user", value: user.userId, verification: "verified" });
   if (user?.email) identifiers.push({ type: "email", value: user.email, verification: "verified" });
   if (input.email) identifiers.push({ type: "email", value: input.email, verification: "claimed" });
+  if (input.phone !== undefined) {
+    const phone = typedPhone(input.phone, settings);
+    if (!phone.ok) fail(400, "invalid_phone", "The phone number cannot be read", phone.reason);
+    identifiers.push(phone.identifier);
+  }
   const result = unwrap(
     await ingestEvent(
       c.env,

@@ -15,7 +15,19 @@ export interface IdentityLink {
   createdAt: string;
 }
 
+/** An SMS number pair's binding to a journey (the one that last sent on it). */
+export interface PairBinding {
+  journeyId: string;
+  /** The outbound message event that made the binding. */
+  eventId: string;
+  /** Epoch ms; the binding routes nothing after it. */
+  expiresAt: number;
+}
+
 /** The journey a thread reference belongs to. */
+/** What `lookup` answers: the link, and the live binding of the pair it was asked about. */
+export type IdentityLookup = IdentityLink & { pair?: PairBinding };
+
 export interface ThreadLink {
   journeyId: string;
   customerId: string | null;
@@ -38,7 +50,9 @@ interface BriefRow {
  * The link and the brief are also kept in memory (`#linkRow`, `#briefRow`): every write to
  * them goes through this object, one call at a time, so the copy is exact. A call-start
  * lookup then costs no SQLite query and no JSON parse, only the object hop itself
- * (docs/benchmarks.md, "Profile"). `undefined` means "not read yet".
+ * (docs/benchmarks.md, "Profile"). `undefined` means "not read yet". A phone number's object
+ * also holds its SMS pair bindings, one row per company number (read by primary key, when an
+ * inbound SMS asks: one SQLite lookup, no extra object call).
  */
 export class IdentityObject extends DurableObject<Env> {
   readonly #sql: SqlStorage;
@@ -53,10 +67,20 @@ export class IdentityObject extends DurableObject<Env> {
     });
   }
 
-  /** The customer this identifier belongs to, or null. */
-  lookup(workspace: string): IdentityLink | null {
+  /**
+   * The customer this identifier belongs to, or null. With `pairWith` (a company number, on a
+   * phone number's object) it also answers the live binding of that pair, if any, so that an
+   * inbound SMS needs no other call to find it. A binding counts only while the number is
+   * linked: an unlinked number answers null.
+   */
+  lookup(workspace: string, pairWith?: string): IdentityLookup | null {
     const row = this.#read();
-    return row && row.workspace === workspace ? toLink(row) : null;
+    if (!row || row.workspace !== workspace) return null;
+    const link = toLink(row);
+    const pair = pairWith === undefined ? null : this.#pair(pairWith);
+    return pair && pair.workspace === workspace && pair.expires_at > Date.now()
+      ? { ...link, pair: toBinding(pair) }
+      : link;
   }
 
   /**
@@ -216,6 +240,28 @@ export class IdentityObject extends DurableObject<Env> {
   }
 
   /**
+   * Binds the pair (this phone number, `company`) to `binding.journeyId`: the latest binding
+   * wins. A retried write of the same message (same `eventId`) keeps the binding it made, so
+   * the retry answers the same expiry.
+   */
+  bindPair(workspace: string, company: string, binding: PairBinding): PairBinding {
+    const current = this.#pair(company);
+    if (current && current.workspace === workspace && current.event_id === binding.eventId) {
+      return toBinding(current);
+    }
+    this.#sql.exec(
+      "INSERT OR REPLACE INTO phone_pair (company, workspace, journey_id, event_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      company,
+      workspace,
+      binding.journeyId,
+      binding.eventId,
+      binding.expiresAt,
+      new Date().toISOString(),
+    );
+    return binding;
+  }
+
+  /**
    * Binds a Mailgun token to the message it came with (see identity-tokens.ts). Expired
    * tokens are deleted first, and the alarm is armed for the earliest expiry.
    */
@@ -258,6 +304,17 @@ export class IdentityObject extends DurableObject<Env> {
     );
   }
 
+  #pair(company: string): PairRow | null {
+    return (
+      this.#sql
+        .exec<PairRow>(
+          "SELECT workspace, journey_id, event_id, expires_at FROM phone_pair WHERE company = ?",
+          company,
+        )
+        .toArray()[0] ?? null
+    );
+  }
+
   #read(): LinkRow | null {
     this.#linkRow ??=
       this.#sql.exec<LinkRow>("SELECT * FROM link WHERE singleton = 1").toArray()[0] ?? null;
@@ -277,6 +334,17 @@ export class IdentityObject extends DurableObject<Env> {
     }
     return this.#briefRow;
   }
+}
+
+interface PairRow extends Record<string, SqlStorageValue> {
+  workspace: string;
+  journey_id: string;
+  event_id: string;
+  expires_at: number;
+}
+
+function toBinding(row: PairRow): PairBinding {
+  return { journeyId: row.journey_id, eventId: row.event_id, expiresAt: row.expires_at };
 }
 
 function toLink(row: Record<string, string>): IdentityLink {

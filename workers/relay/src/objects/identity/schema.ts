@@ -60,5 +60,21 @@ export const IDENTITY_SCHEMA: Schema = {
     },
     // v5: single-use provider tokens (objects named `${workspace}/mailgun-tokens:<shard>`).
     { name: "create_token", sql: TOKEN_MIGRATION },
+    // v6: SMS number pair bindings in the customer number's own object (`phone:<E.164>`), one
+    // row per company number, so an inbound SMS reads its binding on the lookup it makes
+    // anyway (docs/channels/twilio.md "Pair binding").
+    {
+      name: "create_phone_pair",
+      sql: [
+        `CREATE TABLE phone_pair (
+      company TEXT PRIMARY KEY,
+      workspace TEXT NOT NULL,
+      journey_id TEXT NOT NULL,
+      event_id TEXT NOT NULL,
+      expires_at INTEGER NOT NULL,
+      created_at TEXT NOT NULL
+    )`,
+      ],
+    },
   ],
 };
