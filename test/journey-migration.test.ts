@@ -5,11 +5,17 @@ import { api, smsFrom, workspace } from "./helpers";
 
 /** Puts a journey object's tables back to the v5 layout (before the promise ledger). */
 function undoV6(sql: SqlStorage): void {
+  undoV7(sql);
   sql.exec("DROP INDEX promises_open");
   for (const c of ["verify_by", "channel", "replaces", "replaced_by", "auto_break"])
     sql.exec(`ALTER TABLE promises DROP COLUMN ${c}`);
   for (const t of ["promise_history", "exceptions", "hook_outbox", "hook_state"])
     sql.exec(`DROP TABLE ${t}`);
+}
+
+/** Takes away the v7 continuity tables (predecessors, touches). */
+function undoV7(sql: SqlStorage): void {
+  for (const t of ["predecessors", "touches"]) sql.exec(`DROP TABLE ${t}`);
 }
 
 describe("journey object schema migrations", () => {

@@ -28,6 +28,8 @@ const EXPECTED_REFUSALS: Record<string, string> = {
   // Pending links only arise from conflicting channel evidence; the example's id is made up.
   confirmPendingLink: "pending_link_not_found",
   rejectPendingLink: "pending_link_not_found",
+  // The example links a made-up journey id: validated, then not found.
+  linkPredecessor: "predecessor_not_found",
 };
 
 /** Problem codes that mean the request itself was refused as malformed. */

@@ -376,6 +376,72 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/journeys/{id}/predecessors": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Link an earlier journey this one continues
+     * @description An agent says this journey continues an earlier one of the same customer: the journey stores a snapshot of it (reason, how it ended, owner, promises, constraints, facts), and a resolved one flags start_over. Already linked: 200, nothing written. Refused with nothing written: the journey itself (422 predecessor_self), another customer's journey (422 predecessor_other_customer), a journey that already continues this one (422 predecessor_cycle), an unknown journey or one of another workspace (404 predecessor_not_found), more than 5 links (422 limit_exceeded).
+     *
+     *     Needs an API key with scope `journeys:write` (or `admin`).
+     */
+    post: operations["linkPredecessor"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/journeys/{id}/predecessors/{predecessorId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Unlink an earlier journey
+     * @description Removes the link (and the start_over flag with the last start-over link). A journey not linked answers 404 predecessor_not_found, also on a repeated DELETE; nothing is written.
+     *
+     *     Needs an API key with scope `journeys:write` (or `admin`).
+     */
+    delete: operations["unlinkPredecessor"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/journeys/{id}/messages": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Record a message sent to the customer
+     * @description Records what an agent or bot sent on email, SMS or chat as an outbound event, and answers what makes the customer's answer come back to this journey: for email a Message-ID, a reply+token Reply-To and the References to set; for SMS the binding of the number pair to this journey. Refused with 422 (nothing stored) when the journey's customer has no address on that channel or `to` is not one of theirs.
+     *
+     *     Needs an API key with scope `journeys:write` (or `admin`).
+     */
+    post: operations["recordMessage"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/customers/{id}": {
     parameters: {
       query?: never;
@@ -1453,6 +1519,30 @@ export interface components {
       note?: string;
       actor?: components["schemas"]["Actor"];
     };
+    PredecessorInput: {
+      journeyId: components["schemas"]["JourneyId"];
+      note?: string;
+      actor?: components["schemas"]["Actor"];
+    };
+    MessageInput: {
+      /** @enum {string} */
+      channel: "email" | "sms" | "chat";
+      text: string;
+      actor: {
+        /** @enum {string} */
+        kind: "agent" | "bot";
+        id: string;
+        name?: string;
+        team?: string;
+      };
+      to?: string;
+      subject?: string;
+      inReplyTo?: string;
+      from?: string;
+      providerMessageId?: string;
+      occurredAt?: components["schemas"]["Instant"];
+      idempotencyKey?: string;
+    };
     LinkInput: {
       identifier: {
         type: components["schemas"]["IdentifierType"];
@@ -1544,6 +1634,7 @@ export interface components {
     WorkspaceSettingsPatch: {
       defaultRegion?: string;
       reopenWindowHours?: number;
+      continuityWindowDays?: number;
       gmailDots?: boolean;
       redaction?: {
         /** @default [] */
@@ -1561,6 +1652,8 @@ export interface components {
         timeZone?: components["schemas"]["TimeZone"];
         /** @default 800 */
         budgetMs?: number;
+        /** @default en */
+        language?: string;
       };
       disclosure?: {
         /** @default {} */
@@ -1585,6 +1678,10 @@ export interface components {
           promise?: "routing" | "prompt" | "personal";
           /** @enum {string} */
           exception?: "routing" | "prompt" | "personal";
+          /** @enum {string} */
+          constraints?: "routing" | "prompt" | "personal";
+          /** @enum {string} */
+          history?: "routing" | "prompt" | "personal";
         };
       };
       handoff?: {
@@ -1644,6 +1741,13 @@ export interface components {
       };
       chatIdentitySecret?: string | null;
       publicBaseUrl?: string | null;
+      replies?: {
+        /** @default reply.baton.invalid */
+        emailDomain?: string;
+        smsFrom?: string;
+        /** @default 14 */
+        smsBindingDays?: number;
+      };
       providers?: {
         twilio?: {
           authToken: string;
@@ -1698,6 +1802,7 @@ export interface components {
       /** @enum {string} */
       attestation?: "A" | "B" | "C" | "none";
       assertion?: string;
+      language?: string;
     };
     ChatSessionInput: {
       visitorId: string;
@@ -1705,6 +1810,7 @@ export interface components {
       userHash?: string;
       token?: string;
       email?: string;
+      phone?: string;
       name?: string;
       text?: string;
       clientId?: string;
@@ -1901,6 +2007,135 @@ export interface components {
     };
     Items: {
       items: components["schemas"]["AnyObject"][];
+    } & {
+      [key: string]: unknown;
+    };
+    PredecessorLinked: {
+      /** @description false when it was already linked (nothing written) */
+      changed: boolean;
+      event: {
+        seq: number;
+        id: string;
+      } | null;
+      /** @description an earlier journey this one may continue (docs/continuity.md) */
+      predecessor: {
+        journeyId: string;
+        reason:
+          | ({
+              text: string | null;
+              topic: string | null;
+            } & {
+              [key: string]: unknown;
+            })
+          | null;
+        status: string;
+        resolvedAt: string | null;
+        resolutionNote: string | null;
+        owner:
+          | ({
+              id: string;
+            } & {
+              [key: string]: unknown;
+            })
+          | null;
+        promises: ({
+          id: string;
+          text: string;
+          status: string;
+        } & {
+          [key: string]: unknown;
+        })[];
+        constraints: ({
+          id: string;
+          text: string;
+        } & {
+          [key: string]: unknown;
+        })[];
+        facts: ({
+          key: string;
+        } & {
+          [key: string]: unknown;
+        })[];
+        /** @enum {string} */
+        rule: "reference" | "topic" | "text" | "agent";
+        score: number;
+        /** @description baton, or the linking agent's id */
+        linkedBy: string;
+        /** @description RFC 3339, UTC */
+        linkedAt: string;
+        note: string | null;
+        startOver: boolean;
+      } & {
+        [key: string]: unknown;
+      };
+      context: components["schemas"]["JourneyContext"];
+    } & {
+      [key: string]: unknown;
+    };
+    PredecessorUnlinked: {
+      changed: boolean;
+      event: {
+        seq: number;
+        id: string;
+      } | null;
+      context: components["schemas"]["JourneyContext"];
+    } & {
+      [key: string]: unknown;
+    };
+    MessageRecorded: {
+      journeyId: string;
+      event: {
+        seq: number;
+        id: string;
+      };
+      replayed: boolean;
+      /** @enum {string} */
+      channel: "email" | "sms" | "chat";
+      /** @description the customer's identifier the message went to; null for chat */
+      to:
+        | ({
+            /** @enum {string} */
+            type: "email" | "phone";
+            value: string;
+            verification: string;
+          } & {
+            [key: string]: unknown;
+          })
+        | null;
+      /** @description what the sender puts on the message so that the customer's answer threads back */
+      threading:
+        | ({
+            /** @constant */
+            kind: "email";
+            messageId: string;
+            replyTo: string;
+            inReplyTo: string | null;
+            references: string[];
+            headers: {
+              [key: string]: string;
+            };
+          } & {
+            [key: string]: unknown;
+          })
+        | ({
+            /** @constant */
+            kind: "sms";
+            to: string;
+            from: string;
+            journeyId: string;
+            expiresAt: string;
+            providerMessageId: string | null;
+            statusCallback: string | null;
+          } & {
+            [key: string]: unknown;
+          })
+        | ({
+            /** @constant */
+            kind: "chat";
+            journeyId: string;
+          } & {
+            [key: string]: unknown;
+          });
     } & {
       [key: string]: unknown;
     };
@@ -2730,6 +2965,108 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["CommandResult"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  linkPredecessor: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components["schemas"]["JourneyId"];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PredecessorInput"];
+      };
+    };
+    responses: {
+      /** @description already linked: nothing written */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PredecessorLinked"];
+        };
+      };
+      /** @description linked; the predecessor as stored and the journey's context */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PredecessorLinked"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  unlinkPredecessor: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components["schemas"]["JourneyId"];
+        predecessorId: components["schemas"]["JourneyId"];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description unlinked; the journey's context after the write */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PredecessorUnlinked"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  recordMessage: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description A retry with the same key and body replays the first answer (docs/api.md §3). */
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+      };
+      path: {
+        id: components["schemas"]["JourneyId"];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["MessageInput"];
+      };
+    };
+    responses: {
+      /** @description a replay of an earlier message with the same Idempotency-Key */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["MessageRecorded"];
+        };
+      };
+      /** @description stored: the event and the threading */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["MessageRecorded"];
         };
       };
       503: components["responses"]["Unavailable"];
@@ -3664,6 +4001,7 @@ export interface operations {
         phone: string;
         stirVerstat?: string;
         assertion?: string;
+        language?: string;
       };
       header?: never;
       path: {

@@ -3,7 +3,14 @@
  * which order, and how each item is cleaned (one line, cards redacted, contacts masked, fence
  * markers neutralized) and tagged with its source and time.
  */
-import type { EventView, ExceptionView, JourneyContext, PromiseView } from "./context";
+import type {
+  EventView,
+  ExceptionView,
+  JourneyContext,
+  PredecessorView,
+  PromiseView,
+  SinceLastTouch,
+} from "./context";
 import type { BotPackItem, BotPackOptions, BotSectionId } from "./context-pack-bot-types";
 import { clipUtf8, flatten, maskContact, maskEmails, neutralizeMarkers } from "./context-pack-text";
 import { isOpenPromise, type Actor } from "./journey";
@@ -274,6 +281,97 @@ function eventSections(
   return { changed: changedPlan, history };
 }
 
+/** The changes since the bot's last touch (docs/continuity.md), newest first. */
+function touchSection(t: SinceLastTouch, ctx: JourneyContext): SectionPlan {
+  const sinceIso = minute(t.since);
+  const where = t.journeyId === ctx.id ? "" : ` on earlier journey ${t.journeyId}`;
+  const who = t.audience === "customer" ? "the customer's last contact" : `last ${t.audience} read`;
+  const items = t.changes.map((c): BotPackItem => ({
+    kind: tagSafe(c.type),
+    source: source(c.actor, "system"),
+    at: minute(c.at),
+    text: c.text === null || c.text.trim() === "" ? "(no text)" : clean(c.text, EVENT_MAX_BYTES),
+  }));
+  const none: BotPackItem = {
+    kind: "note",
+    source: "baton",
+    at: sinceIso,
+    text: "nothing new since the last touch",
+  };
+  return {
+    id: "changed_since_last_contact",
+    title: (h) =>
+      `WHAT CHANGED SINCE ${who.toUpperCase()} (${sinceIso}${where}, newest first${h > 0 ? `; ${h} more not shown` : ""})`,
+    items: listOf(items.length > 0 ? items : [none]),
+    mode: "stop",
+    hiddenBeyond: Math.max(0, t.total - t.changes.length),
+  };
+}
+
+function predecessorItems(p: PredecessorView): BotPackItem[] {
+  const items: BotPackItem[] = [];
+  const at = minute(p.createdAt);
+  if (p.startOver) {
+    items.push({
+      kind: "start over",
+      source: "baton",
+      at,
+      text: clean(
+        `the customer wrote about this before (journey ${p.journeyId}, resolved ${p.resolvedAt ? minute(p.resolvedAt) : ""}): say you see it, do not make them explain again`,
+      ),
+    });
+  }
+  const reason = p.reason
+    ? `${p.reason.text ?? ""}${p.reason.topic ? ` (topic ${p.reason.topic})` : ""}`
+    : "";
+  const owner = p.owner ? `; owner ${p.owner.name ?? p.owner.id}` : "";
+  const note = p.resolutionNote ? `; resolution: ${p.resolutionNote}` : "";
+  items.push({
+    kind: tagSafe(`earlier journey ${p.status}`),
+    source: "journey",
+    at,
+    text: clean(`${p.journeyId}: ${reason.trim() || "no reason recorded"}${owner}${note}`),
+  });
+  for (const pr of p.promises) {
+    items.push({
+      kind: tagSafe(`earlier promise ${pr.status}`),
+      source: source(pr.madeBy, "journey"),
+      at: minute(pr.dueAt),
+      text: clean(`${pr.text} (due ${minute(pr.dueAt)})`),
+    });
+  }
+  for (const c of p.constraints) {
+    items.push({
+      kind: tagSafe(`earlier constraint ${c.kind}`),
+      source: "journey",
+      at: minute(c.createdAt),
+      text: clean(c.text),
+    });
+  }
+  for (const f of p.facts) {
+    items.push({
+      kind: "earlier fact",
+      source: tagSafe(f.source),
+      at: minute(f.at),
+      text: cleanFact(`${f.key}: ${String(f.value)}`),
+    });
+  }
+  return items;
+}
+
+/** Earlier journeys this one may continue: start-over first, then what still holds there. */
+function earlierSection(ctx: JourneyContext): SectionPlan | null {
+  const list = ctx.predecessors ?? [];
+  if (list.length === 0) return null;
+  return {
+    id: "earlier_journeys",
+    title: () => "EARLIER JOURNEYS OF THIS CUSTOMER (this may continue one)",
+    items: listOf(list.flatMap(predecessorItems)),
+    mode: "clip",
+    hiddenBeyond: 0,
+  };
+}
+
 /** The `since` instant in milliseconds, or null when absent or unparseable. */
 export function sinceOf(opts: BotPackOptions): number | null {
   const ms = opts.since === undefined ? NaN : Date.parse(opts.since);
@@ -313,7 +411,11 @@ export function plansFor(ctx: JourneyContext, opts: BotPackOptions): SectionPlan
       },
     ];
   }
-  const { changed, history } = eventSections(ctx, sinceOf(opts));
+  const since = sinceOf(opts);
+  const { changed: byTime, history } = eventSections(ctx, since);
+  const changed =
+    since === null && opts.sinceLastTouch ? touchSection(opts.sinceLastTouch, ctx) : byTime;
+  const earlier = earlierSection(ctx);
   const journey: SectionPlan = {
     id: "journey",
     title: () => "JOURNEY",
@@ -324,6 +426,7 @@ export function plansFor(ctx: JourneyContext, opts: BotPackOptions): SectionPlan
   return [
     ...promiseSections(ctx, opts.now.getTime()),
     factsSection(ctx),
+    ...(earlier ? [earlier] : []),
     ...(changed ? [changed] : []),
     journey,
     history,

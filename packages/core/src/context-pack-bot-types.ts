@@ -1,3 +1,5 @@
+import type { SinceLastTouch } from "./context";
+
 /** The bot pack's option and item types, shared by its builder and its section planners. */
 export interface BotPackOptions {
   /** Budget for the whole `text`, in estimateTokens units (ceil(UTF-8 bytes / 4)). */
@@ -5,6 +7,11 @@ export interface BotPackOptions {
   now: Date;
   /** ISO instant of the customer's previous contact: events after it are "what changed". */
   since?: string;
+  /**
+   * What changed since the bot's last touch (docs/continuity.md): used for the "what changed"
+   * section when `since` is absent.
+   */
+  sinceLastTouch?: SinceLastTouch | null;
   /** False until the customer proved who they are: the pack then carries nothing personal. */
   verified: boolean;
 }
@@ -14,6 +21,7 @@ export type BotSectionId =
   | "must_not_contradict"
   | "do_not_ask_again"
   | "changed_since_last_contact"
+  | "earlier_journeys"
   | "journey"
   | "history";
 

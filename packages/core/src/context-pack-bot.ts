@@ -4,7 +4,7 @@
  * The same items come back as JSON and as the message arrays the OpenAI and Anthropic APIs
  * take.
  */
-import type { JourneyContext } from "./context";
+import type { JourneyContext, SinceLastTouch } from "./context";
 import {
   MIN_CLIPPED_BYTES,
   plansFor,
@@ -30,6 +30,8 @@ export interface BotPackJson {
   verified: boolean;
   fenceId: string;
   since: string | null;
+  /** What changed since the bot's last touch, when no `since` was given (docs/continuity.md). */
+  sinceLastTouch: SinceLastTouch | null;
   instructions: string;
   sections: BotPackSection[];
   /** Items left out (or cut short) to stay within the budget. */
@@ -153,6 +155,7 @@ export function botPack(ctx: JourneyContext, opts: BotPackOptions): BotPack {
       verified: opts.verified,
       fenceId: fence,
       since: since === null ? null : new Date(since).toISOString(),
+      sinceLastTouch: opts.verified && since === null ? (opts.sinceLastTouch ?? null) : null,
       instructions: system,
       sections: filled.sections,
       omitted: filled.omitted,

@@ -4,7 +4,6 @@ import {
   agentPack,
   BOT_PACK_MIN_TOKENS,
   botPack,
-  briefFromContext,
   contextFenceId,
   estimateTokens,
   IVR_MAX_BYTES,
@@ -19,6 +18,8 @@ import {
   type Disclosure,
 } from "./context-pack";
 import { DISCLOSURE_ITEMS } from "./context-pack-disclosure";
+import { callBrief, cardBrief } from "./call-brief";
+import type { JourneyStatus } from "./journey";
 import { WorkspaceSettings } from "./settings";
 
 const JID = "jrn_aaaaaaaaaaaaaaaaaaaaaa";
@@ -181,6 +182,36 @@ function context(over: Partial<JourneyContext> = {}): JourneyContext {
   };
 }
 
+/**
+ * The call brief the objects would build for `ctx` (its card, through `cardBrief`) beside the
+ * customer's `others` journeys (cards without a brief), most recently active first.
+ */
+function briefFromContext(ctx: JourneyContext, others: CallBriefJourney[]): CallBrief {
+  const self = {
+    id: ctx.id,
+    status: ctx.status,
+    reasonText: ctx.reason?.text ?? null,
+    reasonTopic: ctx.reason?.topic ?? null,
+    seq: ctx.seq,
+    createdAt: ctx.createdAt,
+    updatedAt: ctx.updatedAt,
+    resolvedAt: null,
+    brief: cardBrief(ctx),
+  };
+  const rest = others
+    .filter((o) => o.id !== ctx.id)
+    .map((o) => ({
+      ...o,
+      status: o.status as JourneyStatus,
+      seq: 1,
+      createdAt: o.updatedAt,
+      resolvedAt: null,
+      brief: null,
+    }));
+  const cards = [self, ...rest].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  return callBrief(ctx.customerId ?? CID, cards);
+}
+
 const bytes = (s: string): number => new TextEncoder().encode(s).length;
 const mapSize = (m: Record<string, string>): number => bytes(JSON.stringify(m));
 const PERSONAL: Disclosure = { tier: "personal", reason: "assertion_pin" };
@@ -192,7 +223,7 @@ describe("IVR map", () => {
   it("speaks the reason, the promise and the owner for a single verified match", () => {
     const m = ivrMap(briefFromContext(context(), []), ivrOpts);
     expect(m.sentence).toBe(
-      "You called about being charged twice for March. Dana from billing promised a corrected invoice by yesterday at 7 AM, and is handling it.",
+      "You called about your double charge. Dana from billing promised a corrected invoice by yesterday at 7 AM, and is handling it.",
     );
     expect(m).toMatchObject({
       match: "single",
@@ -218,7 +249,7 @@ describe("IVR map", () => {
     ctx.promises = ctx.promises.filter((p) => p.id !== "prm_3");
     const m = ivrMap(briefFromContext(ctx, []), ivrOpts);
     expect(m.sentence).toBe(
-      "You called about being charged twice for March. Dana from billing promised a refund by Thursday at 5 PM, and is handling it.",
+      "You called about your double charge. Dana from billing promised a refund by Thursday at 5 PM, and is handling it.",
     );
     expect(m.promiseDue).toBe("2026-03-05T22:00:00.000Z");
     expect(m.sentence).toMatch(/^[\p{L}\p{N} .,'?:]+$/u);
@@ -230,7 +261,8 @@ describe("IVR map", () => {
     const brief = briefFromContext(ctx, []);
     expect(brief.promise).toMatchObject({ text: "a call back within the hour", status: "broken" });
     expect(ivrMap(brief, ivrOpts).sentence).toBe(
-      "You called about being charged twice for March. Sam promised a call back within the hour by last Sunday at noon, and we did not keep that promise. Dana from billing is handling it.",
+      // The broken promise is the most urgent item: it leads, before the reason.
+      "Sam promised a call back within the hour by last Sunday at noon, and we did not keep that promise. You called about your double charge. Dana from billing is handling it.",
     );
   });
 
@@ -275,7 +307,7 @@ describe("IVR map", () => {
     // Longest-first: the short free-text fields survive untouched.
     expect(m.reasonTopic).toBe("billing.double_charge");
     expect(m.ownerTeam).toBe("課金チーム");
-    expect(m.sentence).toMatch(/^You called about [\p{L}\p{N} .,'?:]+\.$/u);
+    expect(m.sentence).toMatch(/^You called about your [\p{L}\p{N} .,'?:]+\.$/u);
   });
 
   it("fits even when every free-text field and the queue are long", () => {
@@ -304,6 +336,10 @@ describe("IVR map", () => {
       verified: "false",
       tier: "routing",
       tierReason: "attestation_absent",
+      language: "en-US",
+      // Routing items by default: what to respect and how often they got in touch, never spoken.
+      constraints: "no calls before 17:00",
+      history: "3 contacts since Sun Mar 1: sms, voice; 1 handoff",
       sentence: IVR_NEUTRAL_SENTENCE,
     });
     const json = JSON.stringify(m);
@@ -342,6 +378,7 @@ describe("IVR map", () => {
       verified: "true",
       tier: "personal",
       tierReason: "assertion_pin",
+      language: "en-US",
       sentence: IVR_NEUTRAL_SENTENCE,
     });
   });
@@ -407,7 +444,7 @@ describe("IVR map", () => {
       ],
     };
     expect(ivrMap(brief, ivrOpts).sentence).toBe(
-      "Are you calling about billing double charge, about tech outage, or about a missed visit?",
+      "Are you calling about double charge, about outage, or about a missed visit?",
     );
   });
 
@@ -432,8 +469,11 @@ describe("IVR disclosure tiers", () => {
     });
     expect(Object.keys(m).sort()).toEqual(
       [
+        "constraints",
+        "history",
         "journeyId",
         "knownCaller",
+        "language",
         "match",
         "openJourneys",
         "ownerId",
@@ -450,7 +490,7 @@ describe("IVR disclosure tiers", () => {
     const disclosure: Disclosure = { ...PROMPT, policy: { reason: "prompt" } };
     const m = ivrMap(brief(), { ...ivrOpts, disclosure });
     expect(m.reason).toBe("being charged twice for March");
-    expect(m.sentence).toBe("You called about being charged twice for March.");
+    expect(m.sentence).toBe("You called about your double charge.");
     for (const k of ["owner", "promise", "lastAction", "customerId", "exception"])
       expect(m[k]).toBeUndefined();
   });

@@ -1,11 +1,18 @@
 /**
  * The context pack (docs/architecture.md §5): one journey context, shaped for each touchpoint.
- * - `ivrMap` (+ `briefFromContext`): a flat string map of at most 1 KB for Amazon Connect.
+ * - `ivrMap` (from the customer's call brief, `call-brief.ts`): a flat string map of at most 1 KB for Amazon Connect.
  * - `botPack`: a token-budgeted, redacted, fenced pack for an LLM.
  * - `agentPack`: the full structured context for a screen pop, with derived fields.
  * All of it is pure: no bindings, no I/O.
  */
-import type { ConstraintView, ExceptionView, JourneyContext, PromiseView } from "./context";
+import type {
+  ConstraintView,
+  ExceptionView,
+  JourneyContext,
+  PredecessorView,
+  PromiseView,
+  SinceLastTouch,
+} from "./context";
 import { isOpenPromise } from "./journey";
 
 export * from "./context-pack-bot";
@@ -30,10 +37,52 @@ export interface AgentPack extends JourneyContext {
   brokenPromises: PromiseView[];
   /** Constraints still in force (no `until`, or `until` in the future). */
   openConstraints: ConstraintView[];
+  /** Earlier journeys this one may continue (docs/continuity.md), start-overs first. */
+  predecessors: PredecessorView[];
+  /** The customer is starting over on a resolved journey: what to say about it. */
+  startOver: StartOverItem | null;
+  /** What changed since this audience's last touch, when the caller gave no `since`. */
+  sinceLastTouch: SinceLastTouch | null;
+}
+
+/** The start-over item: enough for "I see you wrote about this on Tuesday". */
+export interface StartOverItem {
+  journeyId: string;
+  /** When the customer first wrote about it (the predecessor's start). */
+  wroteAt: string;
+  resolvedAt: string | null;
+  reason: string | null;
+  /** A sentence an agent may say, dated in UTC. */
+  say: string;
+}
+
+const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** The start-over item of the first start-over predecessor, or null. */
+export function startOverItem(predecessors: readonly PredecessorView[]): StartOverItem | null {
+  const p = predecessors.find((x) => x.startOver);
+  if (!p) return null;
+  const d = new Date(p.createdAt);
+  const day = Number.isNaN(d.getTime())
+    ? ""
+    : ` on ${WEEKDAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
+  const topic = p.reason?.topic ?? null;
+  return {
+    journeyId: p.journeyId,
+    wroteAt: p.createdAt,
+    resolvedAt: p.resolvedAt,
+    reason: p.reason?.text ?? topic,
+    say: `I see you wrote to us about this${day}.`,
+  };
 }
 
 /** The full structured context plus derived fields, as of `now`. */
-export function agentPack(ctx: JourneyContext, now: Date = new Date()): AgentPack {
+export function agentPack(
+  ctx: JourneyContext,
+  now: Date = new Date(),
+  opts: { sinceLastTouch?: SinceLastTouch | null } = {},
+): AgentPack {
   const t = now.getTime();
   const due = (p: PromiseView): number => Date.parse(p.dueAt);
   const pending = ctx.promises
@@ -53,5 +102,8 @@ export function agentPack(ctx: JourneyContext, now: Date = new Date()): AgentPac
       .filter((p) => p.status === "broken")
       .sort((a, b) => settled(b).localeCompare(settled(a))),
     openConstraints: ctx.constraints.filter((c) => c.until === null || Date.parse(c.until) > t),
+    predecessors: ctx.predecessors ?? [],
+    startOver: startOverItem(ctx.predecessors ?? []),
+    sinceLastTouch: opts.sinceLastTouch ?? null,
   };
 }

@@ -123,4 +123,64 @@ export interface JourneyContext {
   seq: number;
   createdAt: string;
   updatedAt: string;
+  /** Earlier journeys this one may continue (docs/continuity.md); the journey object always sets it. */
+  predecessors?: PredecessorView[];
+}
+
+/**
+ * An earlier journey of the same customer that this one may continue (docs/continuity.md):
+ * a snapshot taken when it was linked, plus how it was linked.
+ */
+export interface PredecessorView {
+  journeyId: string;
+  reason: { text: string | null; topic: string | null } | null;
+  /** How it ended: its status when linked, when it was resolved, and the resolution note. */
+  status: JourneyStatus;
+  createdAt: string;
+  resolvedAt: string | null;
+  resolutionNote: string | null;
+  owner: OwnerView | null;
+  /** Promises still open (pending, overdue) or broken, at most 5. */
+  promises: Pick<PromiseView, "id" | "text" | "dueAt" | "status" | "madeBy">[];
+  /** Constraints still in force, at most 5. */
+  constraints: ConstraintView[];
+  /** Facts the customer already gave there, at most 10. */
+  facts: FactView[];
+  /** Why it was linked: a detector rule, or `agent` for a link made through the API. */
+  rule: "reference" | "topic" | "text" | "agent";
+  score: number;
+  /** `baton` for a link the detector made, else the agent's id. */
+  linkedBy: string;
+  linkedAt: string;
+  note: string | null;
+  /** The predecessor was resolved: the customer is starting over. */
+  startOver: boolean;
+}
+
+/** One change after a touch: an event of this journey or of the predecessor it continues. */
+export interface TouchChange {
+  journeyId: string;
+  seq: number;
+  type: EventType;
+  /** promise (promise.* events), owner (owner.changed), status (status.changed), else event. */
+  kind: "event" | "promise" | "owner" | "status";
+  at: string;
+  actor: Actor | null;
+  text: string | null;
+}
+
+/** Who touched a journey last: a pack served to an audience, or the customer's own contact. */
+export type TouchAudience = "agent" | "bot" | "ivr" | "customer";
+
+/** What changed since the last touch (docs/continuity.md), answered when no `since` is given. */
+export interface SinceLastTouch {
+  since: string;
+  audience: TouchAudience;
+  /** The journey the touch was on: this one, or the predecessor a new journey continues. */
+  journeyId: string;
+  /** Newest first, at most 20. */
+  changes: TouchChange[];
+  /** Changes after the touch before the cap. */
+  total: number;
+  truncated: boolean;
 }

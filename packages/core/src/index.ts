@@ -12,3 +12,7 @@ export * from "./call-brief";
 export * from "./effort";
 export * from "./crypto";
 export * from "./webhook-signature";
+export * from "./continuity";
+export * from "./speech-lang";
+export * from "./speech-time";
+export * from "./speech-phrases";

@@ -2,6 +2,7 @@ import * as z from "zod";
 import { BUILTIN_REDACTIONS, isValidPattern } from "./redact";
 import { ExceptionKind } from "./journey";
 import { TimeZone } from "./time";
+import { SpeechLanguageTag } from "./speech-lang";
 
 const secret = z.string().min(8).max(512);
 
@@ -69,6 +70,8 @@ export const WorkspaceSettings = z.strictObject({
     .default("US"),
   /** A customer who returns within this many hours of a resolution continues that journey. */
   reopenWindowHours: z.number().int().min(0).max(2160).default(72),
+  /** A new journey links the customer's journeys active within this many days (docs/continuity.md). */
+  continuityWindowDays: z.number().int().min(0).max(365).default(30),
   /**
    * Extra patterns redacted (as `[name]`) before anything is stored, on every channel, after
    * card numbers. Keep them simple: they run on every stored text. `builtins` switches on
@@ -114,8 +117,10 @@ export const WorkspaceSettings = z.strictObject({
       timeZone: TimeZone.default("UTC"),
       /** Answer with match=none and the default queue rather than take longer than this. */
       budgetMs: z.number().int().min(50).max(5000).default(800),
+      /** The spoken sentence's language when the caller asks none Baton speaks: en, es, fr or de, as a BCP-47 tag ("es-MX"). */
+      language: SpeechLanguageTag.default("en"),
     })
-    .default({ defaultQueue: "general", timeZone: "UTC", budgetMs: 800 }),
+    .default({ defaultQueue: "general", timeZone: "UTC", budgetMs: 800, language: "en" }),
   /**
    * Call-start disclosure (docs/ivr.md): per item, the least trusted tier that may see it —
    * `routing` (a matched caller ID), `prompt` (STIR/SHAKEN attestation A) or `personal` (an
@@ -136,6 +141,8 @@ export const WorkspaceSettings = z.strictObject({
           lastAction: z.enum(["routing", "prompt", "personal"]).optional(),
           promise: z.enum(["routing", "prompt", "personal"]).optional(),
           exception: z.enum(["routing", "prompt", "personal"]).optional(),
+          constraints: z.enum(["routing", "prompt", "personal"]).optional(),
+          history: z.enum(["routing", "prompt", "personal"]).optional(),
         })
         .default({}),
     })
@@ -173,6 +180,23 @@ export const WorkspaceSettings = z.strictObject({
     .default({ fallbacks: {}, escalate: [...ExceptionKind.options] }),
   /** Secret for web chat identity: HMAC-SHA256 of the user id, or HS256 JWTs. */
   chatIdentitySecret: secret.optional(),
+  /**
+   * Replies the company sends through POST /v1/journeys/:id/messages (docs/api.md): the domain
+   * of the Message-IDs and `reply+…@` addresses it mints (route its mail to the inbound email
+   * provider), the company SMS number used when a message names no `from`, and how many days
+   * an SMS number pair stays bound to the journey that last wrote on it.
+   */
+  replies: z
+    .strictObject({
+      emailDomain: z
+        .string()
+        .toLowerCase()
+        .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a domain name")
+        .default("reply.baton.invalid"),
+      smsFrom: z.string().trim().min(3).max(32).optional(),
+      smsBindingDays: z.number().int().min(1).max(90).default(14),
+    })
+    .default({ emailDomain: "reply.baton.invalid", smsBindingDays: 14 }),
   /** The public base URL providers call (for signature checks behind proxies), no trailing slash. */
   publicBaseUrl: z
     .url()
@@ -204,6 +228,7 @@ export type WorkspaceSettings = z.output<typeof WorkspaceSettings>;
 export const WorkspaceSettingsPatch = z.strictObject({
   defaultRegion: WorkspaceSettings.shape.defaultRegion.unwrap().optional(),
   reopenWindowHours: WorkspaceSettings.shape.reopenWindowHours.unwrap().optional(),
+  continuityWindowDays: WorkspaceSettings.shape.continuityWindowDays.unwrap().optional(),
   gmailDots: z.boolean().optional(),
   redaction: WorkspaceSettings.shape.redaction.unwrap().optional(),
   ivr: WorkspaceSettings.shape.ivr.unwrap().optional(),
@@ -213,6 +238,7 @@ export const WorkspaceSettingsPatch = z.strictObject({
   recovery: WorkspaceSettings.shape.recovery.unwrap().optional(),
   chatIdentitySecret: secret.nullable().optional(),
   publicBaseUrl: WorkspaceSettings.shape.publicBaseUrl.unwrap().nullable().optional(),
+  replies: WorkspaceSettings.shape.replies.unwrap().optional(),
   providers: z
     .strictObject({
       twilio: WorkspaceSettings.shape.providers

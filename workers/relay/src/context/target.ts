@@ -12,6 +12,8 @@ import {
   type Disclosure,
   type IdentifierType as IdType,
   type JourneyContext,
+  type SinceLastTouch,
+  type TouchAudience,
   type WorkspaceSettings,
 } from "@baton/core";
 import * as z from "zod";
@@ -20,6 +22,7 @@ import { fail } from "../http/problem";
 import { ASSERTION_MAX_CHARS, ASSERTION_METHODS } from "./assertion";
 import { authenticatedBy, checkAssertion, decideTier } from "./disclosure";
 import { journeyContext, lookupBrief } from "./lookup";
+import { journeyStub } from "../objects/access";
 
 export const Audience = z.enum(["ivr", "bot", "agent"]);
 const AttestationParam = z.enum(["A", "B", "C", "none"]);
@@ -95,6 +98,14 @@ export interface ContextTarget {
   alternatives: string[];
   ctx: JourneyContext;
   disclosure: Disclosure;
+  /** What changed since the audience's last touch (docs/continuity.md), on pack reads. */
+  sinceLastTouch?: SinceLastTouch | null;
+}
+
+/** A pack read records the audience's touch; `delta` asks for what changed since the last one. */
+export interface TouchRead {
+  audience: TouchAudience;
+  delta: boolean;
 }
 
 /**
@@ -110,6 +121,7 @@ export async function resolveTarget(
   settings: WorkspaceSettings | null,
   q: TargetQuery,
   principal?: Principal,
+  touch?: TouchRead,
 ): Promise<{ target: ContextTarget | null; disclosure: Disclosure }> {
   const identifier = identifierOf(q);
   let journeyId = q.journey ?? null;
@@ -131,14 +143,41 @@ export async function resolveTarget(
     journeyId = found.brief?.journeyId ?? null;
     alternatives = (found.brief?.journeys ?? []).map((j) => j.id).filter((id) => id !== journeyId);
   }
-  const ctx = journeyId ? await journeyContext(env, ws, journeyId) : null;
+  const verified = disclosure.tier === "personal";
+  // A touch is recorded only for a caller who may see the pack (docs/continuity.md).
+  const read = journeyId
+    ? touch && verified
+      ? await touchRead(env, ws, journeyId, touch)
+      : { ctx: await journeyContext(env, ws, journeyId), sinceLastTouch: null }
+    : null;
+  const ctx = read?.ctx ?? null;
   if (!ctx) {
     if (q.journey) fail(404, "journey_not_found", "Journey not found");
     return { target: null, disclosure };
   }
-  const verified = disclosure.tier === "personal";
-  const target = { match: briefMatch ?? "single", verified, alternatives, ctx, disclosure };
+  const sinceLastTouch = read?.sinceLastTouch ?? null;
+  const target = {
+    match: briefMatch ?? "single",
+    verified,
+    alternatives,
+    ctx,
+    disclosure,
+    sinceLastTouch,
+  };
   return { target, disclosure };
+}
+
+/** The context and, with `delta`, what changed since the audience's last touch: one hop. */
+async function touchRead(env: Env, ws: string, journeyId: string, touch: TouchRead) {
+  const res = await journeyStub(env, ws, journeyId).read(
+    ws,
+    journeyId,
+    touch.audience,
+    touch.delta,
+  );
+  return res.ok
+    ? { ctx: res.value.context, sinceLastTouch: res.value.sinceLastTouch }
+    : { ctx: null, sinceLastTouch: null };
 }
 
 /** `resolveTarget` without the tier of a non-match. Shared with the MCP tools. */
@@ -158,12 +197,13 @@ export function botPackOf(t: ContextTarget, budget: number, since: string | unde
     budgetTokens: budget,
     now: new Date(),
     verified: t.verified,
-    ...(since ? { since } : {}),
+    ...(since ? { since } : t.sinceLastTouch ? { sinceLastTouch: t.sinceLastTouch } : {}),
   });
 }
 
 /** The agent audience's answer: the full context, or nothing for an unverified caller. */
 export function agentAnswer(t: ContextTarget) {
   if (!t.verified) return { match: t.match, verified: false, journeyId: t.ctx.id, context: null };
-  return { match: t.match, verified: true, alternatives: t.alternatives, ...agentPack(t.ctx) };
+  const pack = agentPack(t.ctx, new Date(), { sinceLastTouch: t.sinceLastTouch ?? null });
+  return { match: t.match, verified: true, alternatives: t.alternatives, ...pack };
 }

@@ -1,11 +1,14 @@
-import { err, ok, type Result } from "@baton/core";
+import { err, ok, type ContinuityMatch, type Result } from "@baton/core";
 import { customerStub, identityStub, journeyStub } from "../objects/access";
+import type { PredecessorLink } from "../objects/journey/continuity";
 import type { Idempotency, JourneyError, NewEvent } from "../objects/journey/types";
 import type { Route } from "./resolve";
 import type { IngestContext, IngestResult } from "./types";
 
 /** The reopen window when the workspace sets none: a journey resolved this recently reopens. */
 const DEFAULT_REOPEN_HOURS = 72;
+/** How far back a new journey looks for the customer's journeys it may continue. */
+const DEFAULT_CONTINUITY_DAYS = 30;
 
 /**
  * The last step: one journey write. A journey named by id or thread reopens if resolved. For
@@ -53,6 +56,11 @@ async function write(
   const { match } = route;
   let customerId = match.customerId;
   const reopenWindowMs = (settings?.reopenWindowHours ?? DEFAULT_REOPEN_HOURS) * 3_600_000;
+  const continuity = {
+    text: event.reason?.text ?? event.text ?? null,
+    topic: event.reason?.topic ?? null,
+    windowDays: settings?.continuityWindowDays ?? DEFAULT_CONTINUITY_DAYS,
+  };
   for (let attempt = 0; attempt < 4; attempt++) {
     const customer = customerStub(env, workspace, customerId);
     const pick = await customer.resolve({
@@ -62,11 +70,15 @@ async function write(
       reopenWindowMs,
       forceNew,
       requestKey: idempotency?.key,
+      continuity,
     });
     if (pick.kind === "redirect") {
       customerId = pick.customerId;
       continue;
     }
+    const predecessors = pick.predecessors
+      ? await snapshots(ctx, customerId, pick.predecessors)
+      : undefined;
     const res = await journeyStub(env, workspace, pick.journeyId).ingest({
       workspace,
       journeyId: pick.journeyId,
@@ -75,6 +87,7 @@ async function write(
       whenResolved: pick.rule === "reopened" ? "reopen" : "reject",
       idempotency,
       event,
+      predecessors,
     });
     if (res.ok) {
       return ok({
@@ -122,4 +135,42 @@ async function appendTo(
     merges: [],
     pendingLinks: [],
   });
+}
+
+/**
+ * The snapshots of the earlier journeys a new journey may continue (docs/continuity.md): one
+ * call per match, in parallel, only when a journey is created with matches. A predecessor
+ * that fails to answer, or now belongs to another customer, is left out: continuity never
+ * fails an event.
+ */
+async function snapshots(
+  ctx: IngestContext,
+  customerId: string,
+  matches: ContinuityMatch[],
+): Promise<PredecessorLink[]> {
+  const { env, workspace } = ctx;
+  const got = await Promise.all(
+    matches.map(async (m) => {
+      try {
+        const snap = await journeyStub(env, workspace, m.journeyId).snapshot(
+          workspace,
+          m.journeyId,
+        );
+        if (!snap.ok || snap.value.customerId !== customerId) return null;
+        const link: PredecessorLink = {
+          snapshot: snap.value,
+          rule: m.rule,
+          score: m.score,
+          startOver: m.startOver,
+          linkedBy: "baton",
+          note: null,
+        };
+        return link;
+      } catch (e) {
+        console.error(`predecessor snapshot failed: ${e instanceof Error ? e.message : String(e)}`);
+        return null;
+      }
+    }),
+  );
+  return got.filter((l): l is PredecessorLink => l !== null);
 }

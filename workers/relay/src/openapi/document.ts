@@ -23,6 +23,8 @@ import { CUSTOMER_ROUTES } from "./routes-customers";
 import { EDGE_ROUTES } from "./routes-edge";
 import { EVENT_ROUTES } from "./routes-events";
 import { JOURNEY_ROUTES } from "./routes-journeys";
+import { CONTINUITY_ROUTES } from "./routes-continuity";
+import { MESSAGE_ROUTES } from "./routes-messages";
 import { WEBHOOK_ROUTES } from "./routes-webhooks";
 import { convert, ref, type Json } from "./schemas";
 import { TAGS, type RouteDoc } from "./table";
@@ -31,6 +33,8 @@ import { TAGS, type RouteDoc } from "./table";
 export const ROUTES: readonly RouteDoc[] = [
   ...EVENT_ROUTES,
   ...JOURNEY_ROUTES,
+  ...CONTINUITY_ROUTES,
+  ...MESSAGE_ROUTES,
   ...CUSTOMER_ROUTES,
   ...WEBHOOK_ROUTES,
   ...ADMIN_ROUTES,

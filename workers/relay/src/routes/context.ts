@@ -75,7 +75,10 @@ context.get("/", requireScope("context:read"), async (c) => {
     const answer = await ivrAnswer(c.env, ws, settings, identifier, evidence, "refuse");
     return c.json(answer.map, 200, disclosureHeaders(answer.disclosure));
   }
-  const { target, disclosure } = await resolveTarget(c.env, ws, settings, q, c.get("principal"));
+  // The pack read records the audience's touch; an explicit `since` wins over the delta.
+  const touch = { audience: q.audience, delta: q.since === undefined };
+  const principal = c.get("principal");
+  const { target, disclosure } = await resolveTarget(c.env, ws, settings, q, principal, touch);
   for (const [k, v] of Object.entries(disclosureHeaders(disclosure))) c.header(k, v);
   if (!target) {
     const none = { match: "none", journeyId: null, verified: false, alternatives: [] };

@@ -1,4 +1,5 @@
 import {
+  Actor,
   ActionInput,
   ConstraintInput,
   ExceptionInput,
@@ -13,6 +14,8 @@ import {
   PromiseRenegotiateInput,
   PromiseSettleInput,
   StatusInput,
+  redactText,
+  type Result,
 } from "@baton/core";
 import { Hono, type Context } from "hono";
 import * as z from "zod";
@@ -24,6 +27,9 @@ import { jsonBody, query } from "../http/validate";
 import { journeyStub } from "../objects/access";
 import { searchJourneys } from "./journey-search";
 import { runCommand, type CommandInput } from "../ingest/command";
+import { redactionPatterns } from "../ingest/redact";
+import { workspaceSettings } from "../objects/workspace/settings";
+import type { ContinuityError, ContinuityOutcome, JourneyError } from "../objects/journey/types";
 
 export const journeys = new Hono<AppEnv>();
 
@@ -135,3 +141,105 @@ journeys.post("/:id/actions", write, async (c) =>
 journeys.put("/:id/status", write, async (c) =>
   run(c, { kind: "status", status: await jsonBody(c, StatusInput) }),
 );
+
+// ---- continuity (docs/continuity.md): an agent links or unlinks an earlier journey ----
+
+export const PredecessorInput = z.strictObject({
+  journeyId: JourneyId,
+  note: z.string().trim().min(1).max(LIMITS.sentenceChars).optional(),
+  actor: Actor.optional(),
+});
+
+/** A refused link or unlink as a problem (thrown); nothing was written. */
+function refuse(e: ContinuityError): never {
+  switch (e.code) {
+    case "predecessor_self":
+      return fail(422, e.code, "A journey cannot continue itself", "journeyId names this journey");
+    case "predecessor_not_found":
+      return fail(404, e.code, "Predecessor not found", `no journey ${e.id} linked or found here`);
+    case "predecessor_other_customer":
+      return fail(
+        422,
+        e.code,
+        "Predecessor belongs to another customer",
+        `journey ${e.id} is not a journey of this journey's customer`,
+      );
+    case "predecessor_cycle":
+      return fail(
+        422,
+        e.code,
+        "Link would make a cycle",
+        `journey ${e.id} already continues this journey`,
+      );
+    case "predecessor_limit":
+      return fail(422, "limit_exceeded", "Too many predecessors", `at most ${e.max}`, {
+        max: e.max,
+      });
+  }
+}
+
+function continuityAnswer(
+  res: Result<ContinuityOutcome, JourneyError | ContinuityError>,
+): ContinuityOutcome {
+  if (res.ok) return res.value;
+  const e = res.error;
+  if (e.code.startsWith("predecessor_")) return refuse(e as ContinuityError);
+  return unwrap({ ok: false, error: e as JourneyError });
+}
+
+journeys.post("/:id/predecessors", write, async (c) => {
+  const ws = c.get("principal").workspace;
+  const id = journeyIdOf(c);
+  const body = await jsonBody(c, PredecessorInput);
+  if (body.journeyId === id) refuse({ code: "predecessor_self" });
+  // Caller text is redacted before anything stores it (docs/architecture.md §7).
+  const rules = redactionPatterns(await workspaceSettings(c.env, ws));
+  const red = (s: string | undefined) => (s === undefined ? undefined : redactText(s, rules).text);
+  const actor: Actor = body.actor
+    ? {
+        ...body.actor,
+        id: red(body.actor.id),
+        name: red(body.actor.name),
+        team: red(body.actor.team),
+      }
+    : { kind: "agent" };
+  for (const k of ["id", "name", "team"] as const) if (actor[k] === undefined) delete actor[k];
+  // Both ends at once: this journey must be ours (404 journey_not_found first), and the
+  // predecessor's snapshot is what the link stores.
+  const [holds, snap] = await Promise.all([
+    journeyStub(c.env, ws, id).holds(ws, id),
+    journeyStub(c.env, ws, body.journeyId).snapshot(ws, body.journeyId),
+  ]);
+  if (!holds) fail(404, "journey_not_found", "Journey not found");
+  if (!snap.ok) refuse({ code: "predecessor_not_found", id: body.journeyId });
+  const res = await journeyStub(c.env, ws, id).linkPredecessor(ws, id, snap.value, {
+    linkedBy: actor.id ?? actor.name ?? actor.kind,
+    note: red(body.note) ?? null,
+    actor,
+  });
+  const out = continuityAnswer(res);
+  const predecessor = out.context.predecessors?.find((p) => p.journeyId === body.journeyId) ?? null;
+  return c.json(
+    {
+      changed: out.changed,
+      event: out.seq === null ? null : { seq: out.seq, id: out.eventId },
+      predecessor,
+      context: out.context,
+    },
+    out.changed ? 201 : 200,
+  );
+});
+
+journeys.delete("/:id/predecessors/:predecessorId", write, async (c) => {
+  const ws = c.get("principal").workspace;
+  const id = journeyIdOf(c);
+  const pred = c.req.param("predecessorId");
+  if (!JourneyId.safeParse(pred).success) refuse({ code: "predecessor_not_found", id: pred });
+  const res = await journeyStub(c.env, ws, id).unlinkPredecessor(ws, id, pred, { kind: "agent" });
+  const out = continuityAnswer(res);
+  return c.json({
+    changed: out.changed,
+    event: out.seq === null ? null : { seq: out.seq, id: out.eventId },
+    context: out.context,
+  });
+});

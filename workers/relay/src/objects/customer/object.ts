@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import {
   callBrief,
   err,
+  findPredecessors,
   newId,
   ok,
   redactText,
@@ -123,6 +124,11 @@ export class CustomerObject extends DurableObject<Env> {
       };
     }
     const id = newId("jrn");
+    // Which earlier journeys the new one may continue: the cards, before the new one exists.
+    const c = req.continuity;
+    const predecessors = c
+      ? findPredecessors(c.text, c.topic, cards, { now: Date.now(), windowDays: c.windowDays })
+      : [];
     this.#sql.exec(
       "INSERT INTO journeys (id, status, seq, created_at, updated_at, request_key) VALUES (?, 'open', 0, ?, ?, ?)",
       id,
@@ -134,8 +140,9 @@ export class CustomerObject extends DurableObject<Env> {
       kind: "journey",
       journeyId: id,
       rule: "new_journey",
-      alternatives: open.map((c) => c.id),
+      alternatives: open.map((o) => o.id),
       created: true,
+      ...(predecessors.length > 0 ? { predecessors } : {}),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { IdentifierType, JourneyCard, Verification } from "@baton/core";
+import type { ContinuityMatch, IdentifierType, JourneyCard, Verification } from "@baton/core";
 
 /** An identifier as the customer object records it, with its provenance. */
 export interface LinkedIdentifier {
@@ -49,6 +49,8 @@ export type Resolution =
       rule: "customer_open_journey" | "reopened" | "new_journey";
       alternatives: string[];
       created: boolean;
+      /** A new journey: the customer's earlier journeys it may continue (docs/continuity.md). */
+      predecessors?: ContinuityMatch[];
     };
 
 export interface ResolveRequest {
@@ -62,6 +64,11 @@ export interface ResolveRequest {
    * journey gets that journey again (where its key replays) instead of yet another one.
    */
   requestKey?: string | undefined;
+  /**
+   * The new event's (redacted) reason text and topic, and the workspace's continuity window:
+   * a journey created here is matched against the customer's earlier ones.
+   */
+  continuity?: { text: string | null; topic: string | null; windowDays: number } | undefined;
 }
 
 /** What a merge moved out of the absorbed customer, so unmerge can move exactly that back. */

@@ -14,6 +14,8 @@ import {
   type JourneyCard,
   type JourneyStatus,
   type Result,
+  type SinceLastTouch,
+  type TouchAudience,
 } from "@baton/core";
 import type { OutboxRecord } from "@baton/db";
 import {
@@ -35,8 +37,23 @@ import { brokenPromiseRaise, planRaise } from "./exceptions";
 import { workspaceSettings } from "../workspace/settings";
 import { InjectedFault, faultsEnabled, takeFault } from "../../faults";
 import { JOURNEY_SCHEMA } from "./schema";
+import {
+  PREDECESSORS_MAX,
+  linkedIds,
+  planLinks,
+  planUnlink,
+  readTouches,
+  sinceLastTouch,
+  startsOver,
+  takeSnapshot,
+  writeTouch,
+  type PredecessorSnapshot,
+  type Touch,
+} from "./continuity";
 import type {
   CommandRequest,
+  ContinuityError,
+  ContinuityOutcome,
   EventsPage,
   Idempotency,
   IngestRequest,
@@ -99,14 +116,20 @@ export class JourneyObject extends DurableObject<Env> {
     const ev = req.event;
     const factError = this.#checkFacts(ev.facts);
     if (factError) return err(factError);
+    const links = !current ? (req.predecessors ?? []).slice(0, PREDECESSORS_MAX) : [];
     const outcome = this.ctx.storage.transactionSync(() => {
       if (!current) this.#init(req);
       const written = this.#write(req.idempotency, planEvent(this.#sql, ev));
       if (fault === "store") throw new InjectedFault("journey.store", fault);
-      return written;
+      // A new journey stores the earlier ones it may continue with the first event: no
+      // extra round trip (docs/continuity.md).
+      if (links.length === 0) return { ...written, lastSeq: written.seq };
+      const linked = this.#write(undefined, planLinks(this.#sql, links));
+      return { ...written, context: linked.context, lastSeq: linked.seq };
     });
-    await this.#afterWrite(current?.status ?? null, outcome.context.status, outcome.seq);
-    return ok({ ...outcome, created: !current });
+    const { lastSeq, ...out } = outcome;
+    await this.#afterWrite(current?.status ?? null, out.context.status, out.seq, lastSeq);
+    return ok({ ...out, created: !current });
   }
 
   /** Applies a change through a sub-resource (owner, promise, constraint, action, status, patch). */
@@ -144,13 +167,128 @@ export class JourneyObject extends DurableObject<Env> {
   context(workspace: string, journeyId: string): Result<WriteOutcome["context"], JourneyError> {
     const j = this.#owned(workspace, journeyId);
     if (!j) return err({ code: "journey_not_found" });
-    // Reads between two writes get the context built once (it depends on the tables only, not
-    // on the clock); every write clears it, and the key catches any other change to the row.
+    return ok(this.#contextOf(j));
+  }
+
+  /**
+   * Reads between two writes get the context built once (it depends on the tables only, not
+   * on the clock); every write clears it, and the key catches any other change to the row.
+   */
+  #contextOf(j: JourneyRecord): WriteOutcome["context"] {
     const key = `${j.seq}|${j.updated_at}|${j.status}|${j.customer_id}`;
     if (this.#contextMemo?.key !== key) {
       this.#contextMemo = { key, context: buildContext(this.#sql, j) };
     }
-    return ok(this.#contextMemo.context);
+    return this.#contextMemo.context;
+  }
+
+  /**
+   * A pack read (GET /v1/context): the context, and what changed since `audience` last read
+   * it (`delta`; skipped when the caller gave `since`). Records the touch only when the
+   * journey moved since the last one of that audience: a read that changes nothing writes
+   * nothing (docs/continuity.md).
+   */
+  read(
+    workspace: string,
+    journeyId: string,
+    audience: TouchAudience,
+    delta: boolean,
+  ): Result<
+    { context: WriteOutcome["context"]; sinceLastTouch: SinceLastTouch | null },
+    JourneyError
+  > {
+    const j = this.#owned(workspace, journeyId);
+    if (!j) return err({ code: "journey_not_found" });
+    const context = this.#contextOf(j);
+    this.#touches ??= readTouches(this.#sql);
+    const prev = this.#touches.get(audience);
+    if (prev && prev.seq >= j.seq) {
+      // Nothing moved since this audience's last read (the common case for a busy desktop or
+      // bot polling): no query and no write.
+      const since: SinceLastTouch | null = delta
+        ? { since: prev.at, audience, journeyId: j.id, changes: [], total: 0, truncated: false }
+        : null;
+      return ok({ context, sinceLastTouch: since });
+    }
+    const since = delta ? sinceLastTouch(this.#sql, j, audience, prev) : null;
+    const touch = { seq: j.seq, at: new Date().toISOString() };
+    writeTouch(this.#sql, audience, touch);
+    this.#touches.set(audience, touch);
+    return ok({ context, sinceLastTouch: since });
+  }
+
+  /** The last touch per audience, read once per object lifetime (only `read` writes them). */
+  #touches: Map<TouchAudience, Touch> | null = null;
+
+  /** Whether this object holds that journey (a link checks both ends at once). */
+  holds(workspace: string, journeyId: string): boolean {
+    return this.#owned(workspace, journeyId) !== null;
+  }
+
+  /** What another journey of the customer stores when it links this one. */
+  snapshot(workspace: string, journeyId: string): Result<PredecessorSnapshot, JourneyError> {
+    const j = this.#owned(workspace, journeyId);
+    if (!j) return err({ code: "journey_not_found" });
+    return ok(takeSnapshot(this.#sql, j));
+  }
+
+  /**
+   * An agent links an earlier journey of the same customer (POST …/predecessors). Refused,
+   * with nothing written, for another customer's journey, a cycle or past the limit; a
+   * journey already linked answers `changed: false`.
+   */
+  async linkPredecessor(
+    workspace: string,
+    journeyId: string,
+    snap: PredecessorSnapshot,
+    by: { linkedBy: string; note: string | null; actor: WriteSpec["actor"] },
+  ): Promise<Result<ContinuityOutcome, JourneyError | ContinuityError>> {
+    const j = this.#owned(workspace, journeyId);
+    if (!j) return err({ code: "journey_not_found" });
+    if (snap.journeyId === journeyId) return err({ code: "predecessor_self" });
+    if (j.customer_id === null || snap.customerId !== j.customer_id)
+      return err({ code: "predecessor_other_customer", id: snap.journeyId });
+    const linked = linkedIds(this.#sql);
+    if (linked.includes(snap.journeyId)) return ok(this.#unchanged(j));
+    if (snap.predecessorIds.includes(journeyId))
+      return err({ code: "predecessor_cycle", id: snap.journeyId });
+    if (linked.length >= PREDECESSORS_MAX)
+      return err({ code: "predecessor_limit", max: PREDECESSORS_MAX });
+    const link = {
+      snapshot: snap,
+      rule: "agent" as const,
+      score: 1,
+      startOver: startsOver(snap.view.status),
+      linkedBy: by.linkedBy,
+      note: by.note,
+    };
+    const out = this.ctx.storage.transactionSync(() =>
+      this.#write(undefined, planLinks(this.#sql, [link], by.actor)),
+    );
+    await this.#afterWrite(j.status, out.context.status, out.seq);
+    return ok({ changed: true, seq: out.seq, eventId: out.eventId, context: out.context });
+  }
+
+  /** An agent removes a link (DELETE …/predecessors/:predecessorId). */
+  async unlinkPredecessor(
+    workspace: string,
+    journeyId: string,
+    predecessorId: string,
+    actor: WriteSpec["actor"],
+  ): Promise<Result<ContinuityOutcome, JourneyError | ContinuityError>> {
+    const j = this.#owned(workspace, journeyId);
+    if (!j) return err({ code: "journey_not_found" });
+    if (!linkedIds(this.#sql).includes(predecessorId))
+      return err({ code: "predecessor_not_found", id: predecessorId });
+    const out = this.ctx.storage.transactionSync(() =>
+      this.#write(undefined, planUnlink(this.#sql, predecessorId, actor)),
+    );
+    await this.#afterWrite(j.status, out.context.status, out.seq);
+    return ok({ changed: true, seq: out.seq, eventId: out.eventId, context: out.context });
+  }
+
+  #unchanged(j: JourneyRecord): ContinuityOutcome {
+    return { changed: false, seq: null, eventId: null, context: buildContext(this.#sql, j) };
   }
 
   /** The last context built by `context()`, keyed by the journey row it was built from. */

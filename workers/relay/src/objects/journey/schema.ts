@@ -172,6 +172,28 @@ export const JOURNEY_SCHEMA: Schema = {
         `INSERT INTO hook_state (singleton, failures) VALUES (1, 0)`,
       ],
     },
+    // v7: continuity (docs/continuity.md): earlier journeys this one may continue, with a
+    // snapshot of each, and the last touch of each audience (a pack served, by sequence number).
+    {
+      name: "continuity",
+      sql: [
+        `CREATE TABLE predecessors (
+      journey_id TEXT PRIMARY KEY,
+      rule TEXT NOT NULL,
+      score REAL NOT NULL,
+      start_over INTEGER NOT NULL,
+      linked_by TEXT NOT NULL,
+      linked_at TEXT NOT NULL,
+      note TEXT,
+      snapshot TEXT NOT NULL
+    )`,
+        `CREATE TABLE touches (
+      audience TEXT PRIMARY KEY,
+      seq INTEGER NOT NULL,
+      at TEXT NOT NULL
+    )`,
+      ],
+    },
   ],
 };
 

@@ -19,6 +19,7 @@ import type {
   Reason,
   StatusInput,
 } from "@baton/core";
+import type { PredecessorLink } from "./continuity";
 
 /** The bot↔human ping-pong guard, from the workspace settings. */
 export interface HandoffGuard {
@@ -77,6 +78,11 @@ export interface IngestRequest {
   whenResolved: "reopen" | "reject";
   idempotency?: Idempotency | undefined;
   event: NewEvent;
+  /**
+   * Earlier journeys the customer object matched (docs/continuity.md), with their snapshots:
+   * stored only when this write starts the journey, in the same transaction.
+   */
+  predecessors?: PredecessorLink[] | undefined;
 }
 
 export interface WriteOutcome {
@@ -125,4 +131,20 @@ export interface CommandRequest {
 export interface EventsPage {
   items: JourneyContext["history"]["recent"];
   nextAfter: number | null;
+}
+
+/** Refusals of a predecessor link or unlink (docs/continuity.md); routes/journeys.ts maps them. */
+export type ContinuityError =
+  | { code: "predecessor_self" }
+  | { code: "predecessor_not_found"; id: string }
+  | { code: "predecessor_other_customer"; id: string }
+  | { code: "predecessor_cycle"; id: string }
+  | { code: "predecessor_limit"; max: number };
+
+/** What a link or unlink did: `changed` false when it was already so (nothing written). */
+export interface ContinuityOutcome {
+  changed: boolean;
+  seq: number | null;
+  eventId: string | null;
+  context: JourneyContext;
 }

@@ -13,6 +13,7 @@ import {
   type PromiseView,
 } from "@baton/core";
 import type { JourneyRow } from "@baton/db";
+import { readPredecessors } from "./continuity";
 
 /** The journey table's single row as SQLite returns it. */
 export interface JourneyRecord {
@@ -229,6 +230,7 @@ export function buildContext(
     seq: j.seq,
     createdAt: j.created_at,
     updatedAt: j.updated_at,
+    predecessors: readPredecessors(sql),
   };
 }
 
