@@ -37,7 +37,11 @@ async function hooksIn(s: Story, language: string, assertion?: string) {
   const studio = `/hooks/${s.ws}/studio?phone=${enc(s.phone)}&language=${enc(language)}${
     assertion ? `&assertion=${enc(assertion)}` : ""
   }`;
+  const context = `/v1/context?audience=ivr&phone=${enc(s.phone)}&language=${enc(language)}${
+    assertion ? `&assertion=${enc(assertion)}` : ""
+  }`;
   return {
+    context: await api("GET", context, undefined, s.key),
     connect: await api("POST", `/hooks/${s.ws}/connect`, connectEvent(s.phone, params), s.key),
     genesys: await api("POST", `/hooks/${s.ws}/genesys`, genesys, s.key),
     studio: await api("GET", studio, undefined, s.key),
@@ -124,6 +128,7 @@ describe("IVR map keys: the same on every platform", () => {
     const huge = "es-".padEnd(65, "x");
     const r = await hooksIn(s, huge);
     expectProblem(r.studio, 400, "invalid_query");
+    expectProblem(r.context, 400, "invalid_query");
     expectProblem(r.genesys, 422, "validation_failed");
     expectProblem(r.connect, 422, "validation_failed");
     const patch = (ivr: unknown) =>

@@ -2493,6 +2493,7 @@ export interface operations {
         as?: "claimed" | "asserted" | "verified";
         assertion?: string;
         authenticated?: "pin" | "otp" | "session";
+        language?: string;
       };
       header?: never;
       path?: never;

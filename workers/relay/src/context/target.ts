@@ -49,6 +49,11 @@ export const ContextFields = z.strictObject({
   assertion: z.string().min(1).max(ASSERTION_MAX_CHARS).optional(),
   /** The flow authenticated the caller itself; trusted only from a key with `caller:assert`. */
   authenticated: z.enum(ASSERTION_METHODS).optional(),
+  /**
+   * audience=ivr: the caller's language, a BCP-47 tag ("es-MX"); one Baton does not speak
+   * falls back to the workspace's `ivr.language` (docs/ivr.md, "Languages").
+   */
+  language: z.string().trim().max(64).optional(),
 });
 
 type Selectors = Partial<Record<IdType | "journey", string>>;

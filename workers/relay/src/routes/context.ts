@@ -72,7 +72,8 @@ context.get("/", requireScope("context:read"), async (c) => {
       authenticated: authenticatedBy(c.get("principal"), q.authenticated),
       claimed: q.as === "claimed",
     };
-    const answer = await ivrAnswer(c.env, ws, settings, identifier, evidence, "refuse");
+    const language = q.language || undefined;
+    const answer = await ivrAnswer(c.env, ws, settings, identifier, evidence, "refuse", language);
     return c.json(answer.map, 200, disclosureHeaders(answer.disclosure));
   }
   // The pack read records the audience's touch; an explicit `since` wins over the delta.
