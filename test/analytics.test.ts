@@ -15,6 +15,7 @@ import {
   workspace,
   type ApiResponse,
 } from "./helpers";
+import { waitFor } from "./history-helpers";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -219,6 +220,24 @@ describe("GET /v1/analytics/effort: a scripted set of journeys", () => {
       }
       expect((await stub.outbox()).pending).toBe(0);
     }
+    // Handed to the queue is not yet in D1: wait until D1 holds every journey at its last
+    // event (the consumer may run late on a loaded machine).
+    const seqs = new Map<string, number>();
+    for (const id of Object.values(ids)) {
+      const j = await api("GET", `/v1/journeys/${id}`, undefined, key);
+      seqs.set(id, Number(j.body.context?.seq ?? j.body.seq));
+    }
+    await waitFor(async () => {
+      for (const [id, seq] of seqs) {
+        const row = await env.DB.prepare(
+          "SELECT last_seq FROM journeys WHERE workspace_id = ? AND id = ?",
+        )
+          .bind(ws, id)
+          .first<{ last_seq: number }>();
+        if (row?.last_seq !== seq) return null;
+      }
+      return true;
+    });
     await sleep(5);
     to = new Date().toISOString();
 
