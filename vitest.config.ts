@@ -21,7 +21,11 @@ export default defineConfig(async () => ({
     include: ["test/**/*.test.ts", "packages/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
     // A real webhook receiver on loopback for test/webhooks-out.test.ts (Node, outside workerd).
-    globalSetup: ["./test/webhook-receiver.global.mjs"],
+    // Stand-ins for the outbound provider APIs (Twilio, Postmark, Mailgun, SendGrid) on loopback.
+    globalSetup: [
+      "./test/webhook-receiver.global.mjs",
+      "./test/providers/fake-providers.global.mjs",
+    ],
     testTimeout: 30_000,
   },
 }));
