@@ -231,6 +231,40 @@ describe("card brief", () => {
     });
   });
 
+  it("carries when the promise was marked at risk, and nothing when it was not", () => {
+    const nudged = "2026-03-05T21:00:00.000Z";
+    const b = cardBrief(
+      context({
+        promises: [
+          promise({ id: "p1", text: "soon", dueAt: "2026-03-05T22:00:00.000Z", atRiskAt: nudged }),
+          promise({ id: "p2", text: "later", dueAt: "2026-03-09T00:00:00.000Z" }),
+        ],
+      }),
+    );
+    expect(b.promise).toEqual({
+      text: "soon",
+      dueAt: "2026-03-05T22:00:00.000Z",
+      status: "pending",
+      madeByName: "Dana",
+      atRiskAt: nudged,
+    });
+    const plain = cardBrief(context({ promises: [promise({ atRiskAt: null })] }));
+    expect(plain.promise).not.toHaveProperty("atRiskAt");
+    // Passed on by the customer's call brief.
+    const card = {
+      id: "jrn_aaaaaaaaaaaaaaaaaaaaaa",
+      status: "open" as const,
+      reasonText: null,
+      reasonTopic: null,
+      seq: 4,
+      createdAt: "2026-03-01T15:00:00.000Z",
+      updatedAt: "2026-03-02T21:05:00.000Z",
+      resolvedAt: null,
+      brief: b,
+    };
+    expect(callBrief(CID, [card]).promise?.atRiskAt).toBe(nudged);
+  });
+
   it("falls back to the most recently settled broken promise; kept and cancelled ones never show", () => {
     const b = cardBrief(
       context({

@@ -35,7 +35,7 @@ export interface JourneyCard {
 export interface CardBrief {
   owner: { id: string; name: string | null; team: string | null; kind: string } | null;
   lastAction: { text: string; at: string; actorName: string | null } | null;
-  promise: { text: string; dueAt: string; status: string; madeByName: string | null } | null;
+  promise: CallBrief["promise"];
   constraints: string[];
   /** The constraints with kind, window, channel and expiry; missing on older cards. */
   constraintItems?: BriefConstraint[] | undefined;
@@ -47,8 +47,9 @@ export interface CardBrief {
 
 /**
  * The part of a journey's context that the call-start brief needs: owner, last action, the
- * promise that matters most (the earliest open, else the latest broken), constraints (with
- * what a router needs), the history in numbers and the oldest open exception.
+ * promise that matters most (the earliest open, with when it was marked at risk, else the
+ * latest broken), constraints (with what a router needs), the history in numbers and the
+ * oldest open exception.
  */
 export function cardBrief(ctx: JourneyContext): CardBrief {
   const pending = ctx.promises
@@ -57,6 +58,7 @@ export function cardBrief(ctx: JourneyContext): CardBrief {
   const broken = ctx.promises
     .filter((p) => p.status === "broken")
     .sort((a, b) => (b.settledAt ?? "").localeCompare(a.settledAt ?? ""));
+  // The earliest open promise is also the first to be marked at risk (docs/api.md#worklist).
   const promise = pending[0] ?? broken[0] ?? null;
   return {
     owner: ctx.owner
@@ -75,6 +77,7 @@ export function cardBrief(ctx: JourneyContext): CardBrief {
           dueAt: promise.dueAt,
           status: promise.status,
           madeByName: promise.madeBy.name ?? promise.madeBy.id ?? null,
+          ...(promise.atRiskAt ? { atRiskAt: promise.atRiskAt } : {}),
         }
       : null,
     constraints: ctx.constraints.slice(0, CALL_BRIEF_CONSTRAINTS).map((c) => c.text),

@@ -14,6 +14,7 @@ import type {
 import type { BotPackItem, BotPackOptions, BotSectionId } from "./context-pack-bot-types";
 import { clipUtf8, flatten, maskContact, maskEmails, neutralizeMarkers } from "./context-pack-text";
 import { isOpenPromise, type Actor } from "./journey";
+import { isAtRisk } from "./context-pack-risk";
 import { redactText } from "./redact";
 
 /** Longest item text, in bytes, before the budget is even considered. */
@@ -77,12 +78,24 @@ export const render = (i: BotPackItem): string => `- [${i.kind} Â· ${i.source} Â
 
 function promiseItem(p: PromiseView, kind: string): BotPackItem {
   const note = p.note ? `; note: ${p.note}` : "";
-  const due = kind === "promise pending" ? `due ${minute(p.dueAt)}` : `was due ${minute(p.dueAt)}`;
-  const state = kind === "promise overdue" ? ", not yet kept" : "";
+  const ahead = kind === "promise pending" || kind === "promise at risk";
+  const due = ahead ? `due ${minute(p.dueAt)}` : `was due ${minute(p.dueAt)}`;
+  const state =
+    kind === "promise overdue"
+      ? ", not yet kept"
+      : kind === "promise at risk"
+        ? ", not kept yet: make sure it is, or tell the customer when it will be"
+        : "";
   return {
     kind,
     source: source(p.madeBy, "journey"),
-    at: minute(kind === "promise broken" ? (p.settledAt ?? p.dueAt) : p.createdAt),
+    at: minute(
+      kind === "promise broken"
+        ? (p.settledAt ?? p.dueAt)
+        : kind === "promise at risk"
+          ? (p.atRiskAt ?? p.createdAt)
+          : p.createdAt,
+    ),
     text: clean(`${p.text} (${due}${state}${note})`),
   };
 }
@@ -156,9 +169,12 @@ function promiseSections(ctx: JourneyContext, now: number): SectionPlan[] {
         text: clean(`${c.text}${w}${ch}${until}`),
       };
     });
+  // At risk (the owner was nudged before the due time): its own section, not repeated below.
+  const risky = (p: PromiseView): boolean => isAtRisk(p, now);
+  const atRisk = pending.filter(risky).map((p) => promiseItem(p, "promise at risk"));
   const binding = [
     ...pending
-      .filter((p) => p.status === "pending" && due(p) >= now)
+      .filter((p) => p.status === "pending" && due(p) >= now && !risky(p))
       .map((p) => promiseItem(p, "promise pending")),
     ...constraints,
   ];
@@ -168,6 +184,13 @@ function promiseSections(ctx: JourneyContext, now: number): SectionPlan[] {
       id: "exceptions",
       title: fixed("OPEN EXCEPTIONS (address these first)"),
       items: listOf(exceptions),
+      mode: "clip",
+      hiddenBeyond: 0,
+    },
+    {
+      id: "at_risk",
+      title: fixed("PROMISE AT RISK (due soon, not kept yet; do not contradict it)"),
+      items: listOf(atRisk),
       mode: "clip",
       hiddenBeyond: 0,
     },

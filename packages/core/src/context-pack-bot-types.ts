@@ -18,6 +18,7 @@ export interface BotPackOptions {
 
 export type BotSectionId =
   | "exceptions"
+  | "at_risk"
   | "must_not_contradict"
   | "do_not_ask_again"
   | "changed_since_last_contact"

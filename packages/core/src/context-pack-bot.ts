@@ -132,8 +132,9 @@ function fill(plans: SectionPlan[], room: number): Filled {
 
 /**
  * Builds the bot pack for `ctx` within `opts.budgetTokens` (whole text, estimateTokens units).
- * Order: open exceptions (broken and overdue promises), MUST NOT CONTRADICT (pending promises,
- * active constraints), DO NOT ASK AGAIN (facts), WHAT CHANGED SINCE LAST CONTACT (events after
+ * Order: open exceptions (broken and overdue promises), PROMISE AT RISK (pending promises whose
+ * owner was nudged, not yet due), MUST NOT CONTRADICT (other pending promises, active
+ * constraints), DO NOT ASK AGAIN (facts), WHAT CHANGED SINCE LAST CONTACT (events after
  * `since`, newest first), the journey (reason, owner, status, last action, effort), then
  * history newest first until the budget is used. Throws RangeError below BOT_PACK_MIN_TOKENS.
  */

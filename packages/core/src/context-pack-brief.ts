@@ -33,8 +33,18 @@ export interface CallBrief {
   journeys: CallBriefJourney[];
   reason: { text: string | null; topic: string | null } | null;
   lastAction: { text: string; at: string; actorName: string | null } | null;
-  /** The earliest pending promise, else the latest broken one; `status` is a PromiseStatus. */
-  promise: { text: string; dueAt: string; status: string; madeByName: string | null } | null;
+  /**
+   * The earliest pending promise, else the latest broken one; `status` is a PromiseStatus.
+   * `atRiskAt`: when its owner was nudged before the due time (docs/api.md#worklist); missing
+   * when not nudged, and in briefs stored before it existed.
+   */
+  promise: {
+    text: string;
+    dueAt: string;
+    status: string;
+    madeByName: string | null;
+    atRiskAt?: string | null | undefined;
+  } | null;
   /** `kind` is person, team or bot. */
   owner: { id: string; name: string | null; team: string | null; kind: string } | null;
   constraints: string[];

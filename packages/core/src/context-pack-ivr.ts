@@ -14,6 +14,7 @@ import {
   speakable,
   type SpeakTimes,
 } from "./context-pack-speech";
+import { isAtRisk } from "./context-pack-risk";
 import { flatten } from "./context-pack-text";
 import { redactText } from "./redact";
 import type { ResolvedLanguage } from "./speech-lang";
@@ -110,14 +111,24 @@ function promiseClause(
   const base = s.P.promised(who, what, when);
   if (p.status === "broken") return { text: `${base}${s.P.broken}.`, ownerSpoken: false };
   if (p.status === "overdue") return { text: `${base}${s.P.overdue}.`, ownerSpoken: false };
+  if (promiseAtRisk(b, o.now)) return { text: `${base}${s.P.atRisk}.`, ownerSpoken: false };
   return { text: `${base}${same ? s.P.andHandling : ""}.`, ownerSpoken: same };
+}
+
+/** The brief's promise is at risk at `now` (docs/api.md#worklist): pending, nudged, not due. */
+function promiseAtRisk(b: CallBrief, now: Date): boolean {
+  const p = b.promise;
+  return (
+    p !== null &&
+    isAtRisk({ status: p.status, dueAt: p.dueAt, atRiskAt: p.atRiskAt }, now.getTime())
+  );
 }
 
 /**
  * The spoken parts of a single match, most urgent first (a caller who hangs up early, or a
  * map clipped to 1 KB, keeps the head): an open exception (the apology, then the promise that
- * recovers from it), an overdue or broken promise, the reason, a pending promise or else the
- * last action, and who is on it.
+ * recovers from it), an overdue or broken promise, a promise at risk ("…, and we are on it"),
+ * the reason, a pending promise or else the last action, and who is on it.
  */
 function spokenParts(b: CallBrief, o: IvrOptions): string[] {
   const s = speechOf(o);
@@ -131,7 +142,8 @@ function spokenParts(b: CallBrief, o: IvrOptions): string[] {
   }
   const owner = ownerPhrase(b.owner, P);
   const promise = promiseClause(b, owner, o, s);
-  const promiseUrgent = promise !== null && (e !== null || b.promise?.status !== "pending");
+  const promiseUrgent =
+    promise !== null && (e !== null || b.promise?.status !== "pending" || promiseAtRisk(b, o.now));
   if (promise && promiseUrgent) urgent.push(promise.text);
   const topic = spokenTopic(b.reason?.topic);
   const words = customerWords(b.reason?.text, times);

@@ -808,3 +808,121 @@ describe("agent pack", () => {
     expect(pack.overduePromises).toEqual([]);
   });
 });
+
+describe("promises at risk", () => {
+  // NOW is 10 AM in New York: the refund is due at 2 PM today, its owner nudged at 9:55.
+  const risky = {
+    id: "prm_risk",
+    text: "a refund",
+    dueAt: "2026-03-03T19:00:00.000Z",
+    madeBy: dana,
+    status: "pending" as const,
+    createdAt: "2026-03-01T16:05:00.000Z",
+    settledAt: null,
+    note: null,
+    verifyBy: "2026-03-03T20:00:00.000Z",
+    channel: null,
+    replaces: null,
+    replacedBy: null,
+    history: [],
+    atRiskAt: "2026-03-03T14:55:00.000Z",
+  };
+  const plain = { ...risky, id: "prm_plain", text: "a credit note", atRiskAt: null };
+  const at = (id: string, dueAt: string, over: Record<string, unknown> = {}) => ({
+    ...risky,
+    id,
+    dueAt,
+    verifyBy: dueAt,
+    ...over,
+  });
+
+  it("the agent pack lists pending promises marked at risk and not yet due, earliest due first", () => {
+    const pack = agentPack(
+      context({
+        promises: [
+          at("prm_later", "2026-03-03T20:00:00.000Z"),
+          risky,
+          plain,
+          // Past due: overdue, not at risk. Kept: settled, not at risk.
+          at("prm_late", "2026-03-03T14:00:00.000Z"),
+          at("prm_kept", "2026-03-03T18:00:00.000Z", { status: "kept" }),
+        ],
+      }),
+      NOW,
+    );
+    expect(pack.atRiskPromises.map((p) => p.id)).toEqual(["prm_risk", "prm_later"]);
+    expect(pack.overduePromises.map((p) => p.id)).toEqual(["prm_late"]);
+    // Contexts built before the column existed have no atRiskAt at all: nothing at risk.
+    const old = context();
+    expect(old.promises.some((p) => "atRiskAt" in p)).toBe(false);
+    expect(agentPack(old, NOW).atRiskPromises).toEqual([]);
+    expect(agentPack(context({ promises: [plain] }), NOW).atRiskPromises).toEqual([]);
+  });
+
+  it("the bot pack puts PROMISE AT RISK after the exceptions and before MUST NOT CONTRADICT", () => {
+    const ctx = context();
+    ctx.promises = [...ctx.promises, risky];
+    const pack = botPack(ctx, { budgetTokens: 4000, now: NOW, verified: true });
+    const ids = pack.json.sections.map((s) => s.id);
+    expect(ids.slice(0, 3)).toEqual(["exceptions", "at_risk", "must_not_contradict"]);
+    const order = ["OPEN EXCEPTIONS", "PROMISE AT RISK", "MUST NOT CONTRADICT", "JOURNEY"].map(
+      (h) => sectionIndex(pack.text, h),
+    );
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    const section = pack.text.slice(order[1], order[2]);
+    expect(section).toContain(
+      "- [promise at risk · agent Dana · 2026-03-03T14:55Z] a refund (due 2026-03-03T19:00Z, not kept yet",
+    );
+    // Shown once: not repeated among the promises that must not be contradicted.
+    expect(pack.text.split("] a refund (due 2026-03-03T19:00Z")).toHaveLength(2);
+    expect(pack.text.slice(order[2], order[3])).toContain("[promise pending · agent Dana");
+    // Nothing at risk: no such section.
+    const none = botPack(context(), { budgetTokens: 4000, now: NOW, verified: true });
+    expect(none.json.sections.map((s) => s.id)).not.toContain("at_risk");
+    expect(none.text).not.toContain("PROMISE AT RISK");
+  });
+
+  it("a tight bot budget keeps the promise at risk before what must not be contradicted", () => {
+    const ctx = context({ exceptions: [], promises: [risky, plain] });
+    const tight = botPack(ctx, {
+      budgetTokens: BOT_PACK_MIN_TOKENS + 70,
+      now: NOW,
+      verified: true,
+    });
+    const ids = tight.json.sections.map((s) => s.id);
+    expect(ids[0]).toBe("at_risk");
+    expect(tight.truncated).toBe(true);
+  });
+
+  it("an unverified customer's bot never sees it", () => {
+    const pack = botPack(context({ promises: [risky] }), {
+      budgetTokens: 4000,
+      now: NOW,
+      verified: false,
+    });
+    expect(pack.text).not.toContain("AT RISK");
+    expect(pack.text).not.toContain("refund");
+  });
+
+  it("the IVR says the promise at risk before the reason, through the call brief", () => {
+    const ctx = context({ exceptions: [], promises: [risky, plain] });
+    const brief = briefFromContext(ctx, []);
+    expect(brief.promise).toMatchObject({ text: "a refund", atRiskAt: risky.atRiskAt });
+    const m = ivrMap(brief, ivrOpts);
+    expect(m.sentence).toBe(
+      "Dana from billing promised a refund by 2 PM today, and we are on it. You called about your double charge. Dana from billing is handling it.",
+    );
+    expect(m.promiseStatus).toBe("pending");
+    expect(mapSize(m)).toBeLessThanOrEqual(IVR_MAX_BYTES);
+    // An overdue promise (due earlier) is the brief's promise, and is spoken as late instead.
+    const late = at("prm_late", "2026-03-03T14:00:00.000Z", { status: "overdue", text: "a call" });
+    const worse = briefFromContext(context({ exceptions: [], promises: [risky, late] }), []);
+    expect(ivrMap(worse, ivrOpts).sentence).toMatch(
+      /^Dana from billing promised a call by .*, and we are late with it\./u,
+    );
+    // At the routing tier nothing of it is said.
+    const routing = ivrMap(brief, { ...ivrOpts, disclosure: ROUTING });
+    expect(routing.sentence).not.toContain("refund");
+  });
+});

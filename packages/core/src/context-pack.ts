@@ -14,10 +14,12 @@ import type {
   SinceLastTouch,
 } from "./context";
 import { isOpenPromise } from "./journey";
+import { isAtRisk } from "./context-pack-risk";
 
 export * from "./context-pack-bot";
 export * from "./context-pack-brief";
 export * from "./context-pack-ivr";
+export { isAtRisk } from "./context-pack-risk";
 export { spokenInstant } from "./context-pack-speech";
 export { estimateTokens, maskContact, utf8Length } from "./context-pack-text";
 
@@ -35,6 +37,12 @@ export interface AgentPack extends JourneyContext {
   overduePromises: PromiseView[];
   /** Broken promises, most recently settled first. */
   brokenPromises: PromiseView[];
+  /**
+   * Pending promises Baton marked at risk (`atRiskAt` set: the owner was nudged before the due
+   * time) and not yet due, earliest due first: after exceptions, overdue and broken promises,
+   * before the reason, they are what to act on next.
+   */
+  atRiskPromises: PromiseView[];
   /** Constraints still in force (no `until`, or `until` in the future). */
   openConstraints: ConstraintView[];
   /** Earlier journeys this one may continue (docs/continuity.md), start-overs first. */
@@ -101,6 +109,7 @@ export function agentPack(
     brokenPromises: ctx.promises
       .filter((p) => p.status === "broken")
       .sort((a, b) => settled(b).localeCompare(settled(a))),
+    atRiskPromises: pending.filter((p) => isAtRisk(p, t)),
     openConstraints: ctx.constraints.filter((c) => c.until === null || Date.parse(c.until) > t),
     predecessors: ctx.predecessors ?? [],
     startOver: startOverItem(ctx.predecessors ?? []),

@@ -56,6 +56,12 @@ export interface PromiseView {
   replaces: string | null;
   replacedBy: string | null;
   history: PromiseHistoryEntry[];
+  /**
+   * When Baton nudged the owner that this promise falls due soon (docs/api.md#worklist): a
+   * pending promise with it set is "at risk" and comes first in every pack. Null (or missing,
+   * in contexts built before it existed) when not nudged.
+   */
+  atRiskAt?: string | null;
 }
 
 /** Something that went wrong and must be recovered from first (docs/promises.md). */

@@ -26,6 +26,8 @@ export interface SpeechPhrases {
   /** Appended to `promised` for an overdue or a broken promise. */
   overdue: string;
   broken: string;
+  /** Appended to `promised` for a promise at risk (due soon, its owner was nudged). */
+  atRisk: string;
   /** Appended when the promise maker is the owner (the owner sentence is then left out). */
   andHandling: string;
   /** The last thing the company did. */
@@ -52,6 +54,7 @@ const EN: SpeechPhrases = {
   promised: (who, what, when) => `${who ?? "We"} promised ${what}${when ? ` by ${when}` : ""}`,
   overdue: ", and we are late with it",
   broken: ", and we did not keep that promise",
+  atRisk: ", and we are on it",
   andHandling: ", and is handling it",
   lastAction: (what, when) =>
     when ? `Our last update, ${when}: ${what}.` : `Our last update: ${what}.`,
@@ -81,6 +84,7 @@ const ES: SpeechPhrases = {
     `${who ? `${who} le prometió` : "Le prometimos"}: ${what}${when ? `, para ${when}` : ""}`,
   overdue: ", y vamos con retraso",
   broken: ", y no cumplimos esa promesa",
+  atRisk: ", y estamos en ello",
   andHandling: ", y se encarga de su caso",
   lastAction: (what, when) =>
     when ? `Nuestra última gestión, ${when}: ${what}.` : `Nuestra última gestión: ${what}.`,
@@ -110,6 +114,7 @@ const FR: SpeechPhrases = {
     `${who ? `${who} vous a promis` : "Nous vous avons promis"} : ${what}${when ? `, pour ${when}` : ""}`,
   overdue: ", et nous sommes en retard",
   broken: ", et nous n'avons pas tenu cette promesse",
+  atRisk: ", et nous nous en occupons",
   andHandling: ", et s'occupe de votre dossier",
   lastAction: (what, when) =>
     when ? `Notre dernière action, ${when} : ${what}.` : `Notre dernière action : ${what}.`,
@@ -139,6 +144,7 @@ const DE: SpeechPhrases = {
     `${who ? `${who} hat Ihnen zugesagt` : "Wir haben Ihnen zugesagt"}: ${what}${when ? `, fällig ${when}` : ""}`,
   overdue: ", und wir sind damit im Verzug",
   broken: ", und wir haben diese Zusage nicht eingehalten",
+  atRisk: ", und wir kümmern uns darum",
   andHandling: ", und kümmert sich darum",
   lastAction: (what, when) =>
     when ? `Unser letzter Schritt, ${when}: ${what}.` : `Unser letzter Schritt: ${what}.`,

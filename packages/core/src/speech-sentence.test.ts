@@ -221,6 +221,89 @@ describe("the spoken sentence: the most urgent item first", () => {
   });
 });
 
+describe("the spoken sentence: a promise at risk", () => {
+  // Due today at 2 PM in Paris; the owner was nudged at 9 AM (NOW).
+  const promise = {
+    text: "your refund",
+    dueAt: "2026-12-05T13:00:00Z",
+    status: "pending",
+    madeByName: "Dana",
+    atRiskAt: "2026-12-05T08:00:00Z",
+  };
+  const atRisk = brief({
+    reason: { text: "refund for the double charge", topic: null },
+    owner: { id: "agt_dana", name: "Dana", team: "billing", kind: "person" },
+    promise,
+    lastAction: { text: "refund requested", at: "2026-12-04T10:00:00Z", actorName: "Dana" },
+  });
+
+  it("says the promise first, and that we are on it, before the reason", () => {
+    expect(sentenceOf(atRisk)).toBe(
+      "Dana from billing promised your refund by 2 PM today, and we are on it. " +
+        "You told us: refund for the double charge. Dana from billing is handling it.",
+    );
+    // The same promise not marked at risk: after the reason, as before.
+    const plain = brief({ ...atRisk, promise: { ...promise, atRiskAt: null } });
+    expect(sentenceOf(plain)).toBe(
+      "You told us: refund for the double charge. " +
+        "Dana from billing promised your refund by 2 PM today, and is handling it.",
+    );
+  });
+
+  it("puts an open exception before it, and never calls an overdue or broken one at risk", () => {
+    const e = { kind: "failed_payment", text: "your card payment failed", guidance: null };
+    expect(sentenceOf(brief({ ...atRisk, exception: e }))).toMatch(
+      /^We are sorry: your card payment failed\. Dana from billing promised your refund by 2 PM today, and we are on it\. You told us/u,
+    );
+    for (const status of ["overdue", "broken"] as const) {
+      const s = sentenceOf(brief({ ...atRisk, promise: { ...promise, status } }));
+      expect(s).not.toContain("we are on it");
+      expect(s).toMatch(/^Dana from billing promised your refund by 2 PM today, and we/u);
+    }
+    // Past its due time the brief is stale (the alarm will mark it overdue): not "on it".
+    const late = sentenceOf(atRisk, "en");
+    const after = ivrMap(atRisk, opts("en", { now: new Date("2026-12-05T14:00:00Z") })).sentence;
+    expect(late).toContain("we are on it");
+    expect(after).not.toContain("we are on it");
+  });
+
+  it("says it in Spanish, French and German, SSML-safe, and adds no key to the map", () => {
+    expect(sentenceOf(atRisk, "es")).toContain(", y estamos en ello.");
+    expect(sentenceOf(atRisk, "fr")).toContain(", et nous nous en occupons.");
+    expect(sentenceOf(atRisk, "de")).toContain(", und wir kümmern uns darum.");
+    for (const lang of ["en", "es", "fr", "de"] as const) {
+      const s = sentenceOf(atRisk, lang);
+      expectSpeakable(s, lang, "at risk");
+      // The promise leads: the reason comes after it.
+      const told = {
+        en: "You told us",
+        es: "Nos dijo",
+        fr: "Vous nous avez dit",
+        de: "Sie sagten uns",
+      };
+      expect(s.indexOf(told[lang]), s).toBeGreaterThan(0);
+      const keys = (b: CallBrief) => Object.keys(ivrMap(b, opts(lang))).sort();
+      const plain = brief({ ...atRisk, promise: { ...promise, atRiskAt: null } });
+      expect(keys(atRisk)).toEqual(keys(plain));
+    }
+  });
+
+  it("stays within 1 KB with long multi-byte text in every language", () => {
+    const long = "réclamation très urgente ünd 😀 ".repeat(40);
+    const b = brief({
+      ...atRisk,
+      reason: { text: long, topic: null },
+      promise: { ...promise, text: long },
+      lastAction: { text: long, at: "2026-12-04T10:00:00Z", actorName: long },
+    });
+    for (const lang of ["en", "es", "fr", "de"] as const) {
+      const m = ivrMap(b, opts(lang));
+      expect(new TextEncoder().encode(JSON.stringify(m)).length).toBeLessThanOrEqual(IVR_MAX_BYTES);
+      expectSpeakable(m.sentence ?? "", lang, "long at risk");
+    }
+  });
+});
+
 describe("times and dates spoken as a person would", () => {
   const at = { now: NOW, timeZone: PARIS };
   const cases: Array<[SpeechLanguage, string, string]> = [

@@ -44,6 +44,7 @@ function historyStatements(db: Db, records: OutboxRecord[]): BatchItem<"sqlite">
               status: sql`excluded.status`,
               settledAt: sql`excluded.settled_at`,
               lastSeq: sql`excluded.last_seq`,
+              atRiskAt: sql`excluded.at_risk_at`,
             },
             setWhere: sql`excluded.last_seq > ${schema.promises.lastSeq}`,
           }),

@@ -21,6 +21,8 @@ export interface JourneyRow {
   repeats: number;
   brokenPromises: number;
   pendingPromises: number;
+  /** Open exceptions of the journey; missing in records written before it existed (0 then). */
+  openExceptions?: number;
   createdAt: string;
   updatedAt: string;
   resolvedAt: string | null;
@@ -56,6 +58,8 @@ export interface PromiseRow {
   createdAt: string;
   settledAt: string | null;
   lastSeq: number;
+  /** When the owner was nudged that the promise falls due soon (docs/api.md#worklist). */
+  atRiskAt?: string | null;
 }
 
 export interface OwnerRow {

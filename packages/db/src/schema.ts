@@ -27,6 +27,8 @@ export const journeys = sqliteTable(
     repeats: integer("repeats").notNull().default(0),
     brokenPromises: integer("broken_promises").notNull().default(0),
     pendingPromises: integer("pending_promises").notNull().default(0),
+    /** Open exceptions, so the worklist can rank by them (routes/worklist.ts). */
+    openExceptions: integer("open_exceptions").notNull().default(0),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
     resolvedAt: text("resolved_at"),
@@ -36,6 +38,8 @@ export const journeys = sqliteTable(
     index("journeys_customer").on(t.workspaceId, t.customerId, t.updatedAt),
     index("journeys_status").on(t.workspaceId, t.status, t.updatedAt),
     index("journeys_owner").on(t.workspaceId, t.ownerId, t.updatedAt),
+    // The worklist of a team (routes/worklist.ts).
+    index("journeys_team").on(t.workspaceId, t.ownerTeam, t.updatedAt),
     index("journeys_updated").on(t.workspaceId, t.updatedAt),
     // Effort analytics select journeys by creation time (routes/analytics.ts).
     index("journeys_created").on(t.workspaceId, t.createdAt, t.id),
@@ -84,6 +88,8 @@ export const promises = sqliteTable(
     createdAt: text("created_at").notNull(),
     settledAt: text("settled_at"),
     lastSeq: integer("last_seq").notNull(),
+    /** When the owner was nudged before the due time: a pending promise with it is at risk. */
+    atRiskAt: text("at_risk_at"),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.id] }),

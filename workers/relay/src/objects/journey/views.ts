@@ -120,7 +120,7 @@ function readPromises(sql: SqlStorage): PromiseView[] {
   }
   return sql
     .exec<Record<string, string | null>>(
-      `SELECT id, text, due_at, verify_by, made_by, channel, status, created_at, settled_at, note, replaces, replaced_by
+      `SELECT id, text, due_at, verify_by, made_by, channel, status, created_at, settled_at, note, replaces, replaced_by, at_risk_at
        FROM promises ORDER BY (status IN ('pending', 'overdue')) DESC, due_at`,
     )
     .toArray()
@@ -138,6 +138,7 @@ function readPromises(sql: SqlStorage): PromiseView[] {
       replaces: p.replaces ?? null,
       replacedBy: p.replaced_by ?? null,
       history: history.get(String(p.id)) ?? [],
+      atRiskAt: p.at_risk_at ?? null,
     }));
 }
 
@@ -243,6 +244,10 @@ export function journeyRow(sql: SqlStorage, j: JourneyRecord): JourneyRow {
       "SELECT count(*) AS n FROM promises WHERE status IN ('pending', 'overdue')",
     )
     .one().n;
+  // So that the worklist (routes/worklist.ts) can rank journeys with open exceptions from D1.
+  const openExceptions = sql
+    .exec<{ n: number }>("SELECT count(*) AS n FROM exceptions WHERE status = 'open'")
+    .one().n;
   return {
     workspaceId: j.workspace,
     id: j.id,
@@ -262,6 +267,7 @@ export function journeyRow(sql: SqlStorage, j: JourneyRecord): JourneyRow {
     repeats: effort.repeats,
     brokenPromises: effort.brokenPromises,
     pendingPromises: pending,
+    openExceptions,
     createdAt: j.created_at,
     updatedAt: j.updated_at,
     resolvedAt: j.resolved_at,
