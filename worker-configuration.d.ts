@@ -4,6 +4,7 @@ interface __BaseEnv_Env {
 	DB: D1Database;
 	HISTORY: Queue;
 	HISTORY_DLQ: Queue;
+	OUTREACH: Queue;
 	KEY_CACHE_TTL_SECONDS: "30";
 	JOURNEY: DurableObjectNamespace<import("./workers/relay/src/index").JourneyObject>;
 	IDENTITY: DurableObjectNamespace<import("./workers/relay/src/index").IdentityObject>;

@@ -13,9 +13,17 @@ function undoV6(sql: SqlStorage): void {
     sql.exec(`DROP TABLE ${t}`);
 }
 
-/** Takes away the v7 continuity tables (predecessors, touches). */
+/** Takes away the v7 continuity tables (predecessors, touches), and v8 with them. */
 function undoV7(sql: SqlStorage): void {
+  undoV8(sql);
   for (const t of ["predecessors", "touches"]) sql.exec(`DROP TABLE ${t}`);
+}
+
+/** Takes away the v8 outreach table and the promise columns it added. */
+function undoV8(sql: SqlStorage): void {
+  sql.exec("DROP TABLE outreach");
+  for (const c of ["at_risk_at", "nudge_leads", "nudge_at"])
+    sql.exec(`ALTER TABLE promises DROP COLUMN ${c}`);
 }
 
 describe("journey object schema migrations", () => {

@@ -115,8 +115,9 @@ describe("the promise ledger", () => {
       expect(await runDurableObjectAlarm(stubOf(ws, id))).toBe(true);
       return runInDurableObject(stubOf(ws, id), (_o, state) => state.storage.getAlarm());
     };
+    // The owner's first nudge comes first: 60 minutes before (outreach.nudges.leadMinutes).
     const alarmAfterFlush = await nextAlarm();
-    expect(alarmAfterFlush).toBe(Date.parse(dueAt));
+    expect(alarmAfterFlush).toBe(Date.parse(dueAt) - HOUR);
     // An earlier promise moves the alarm earlier.
     const sooner = iso(HOUR);
     await api(
@@ -125,7 +126,9 @@ describe("the promise ledger", () => {
       { text: "send the form", dueAt: sooner, madeBy: DANA },
       key,
     );
-    expect(await nextAlarm()).toBe(Date.parse(sooner));
+    // Due in an hour: its 60-minute nudge was due at once and this run fired it; next comes
+    // the 15-minute one.
+    expect(await nextAlarm()).toBe(Date.parse(sooner) - 15 * 60_000);
     // Nothing due yet: both still pending.
     const j = await api("GET", `/v1/journeys/${id}/promises`, undefined, key);
     expect((j.body.items as { status: string }[]).map((p) => p.status)).toEqual([

@@ -420,6 +420,116 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/worklist": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An owner's worklist: open journeys, what breaks first first
+     * @description The open journeys of one owner (`owner`) or team (`team`), from the D1 history: those with a broken promise first, then an overdue one, then one at risk, then an open exception, then those waiting on us, then by the earliest due time. Give exactly one of owner or team (else 400 invalid_query). D1 trails the journey objects by about a second.
+     *
+     *     Needs an API key with scope `journeys:read` (or `admin`).
+     */
+    get: operations["getWorklist"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/journeys/{id}/outreach": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What Baton sent or will send on this journey
+     * @description Owner nudges and customer updates, oldest first, each with its delivery state: held (a contact window or quiet hours; notBefore says until when), suppressed (a legal hold, an opt-out, no channel left; reason says which), sent, delivered, failed or dead (an undeliverable exception is raised). Unknown journey: 404 journey_not_found.
+     *
+     *     Needs an API key with scope `journeys:read` (or `admin`).
+     */
+    get: operations["listOutreach"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/hooks/{workspace}/postmark/events": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Postmark: delivery events for what Baton sent
+     * @description Postmark's Delivery, Bounce and SpamComplaint webhooks: a hard bounce raises an undeliverable exception. Events for messages Baton did not send are counted and ignored; a repeat changes nothing.
+     *
+     *     No API key: HTTP Basic credentials of the workspace's Postmark settings.
+     */
+    post: operations["postmarkDeliveryEvents"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/hooks/{workspace}/mailgun/events": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Mailgun: delivery events for what Baton sent
+     * @description Mailgun's event webhook (delivered, failed, complained, unsubscribed). Events for messages Baton did not send are counted and ignored; a repeat changes nothing.
+     *
+     *     No API key: Mailgun's HMAC signature (the webhook signing key), at most 15 minutes old.
+     */
+    post: operations["mailgunDeliveryEvents"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/hooks/{workspace}/sendgrid/events": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sendgrid: delivery events for what Baton sent
+     * @description SendGrid's Event Webhook, a JSON array (delivered, bounce, dropped, spamreport, unsubscribe). Events for messages Baton did not send are counted and ignored; a repeat changes nothing.
+     *
+     *     No API key: SendGrid's signed Event Webhook (ECDSA; providers.sendgrid.eventPublicKey).
+     */
+    post: operations["sendgridDeliveryEvents"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/journeys/{id}/messages": {
     parameters: {
       query?: never;
@@ -1480,7 +1590,8 @@ export interface components {
         | "moved_appointment"
         | "misrouted"
         | "owner_away"
-        | "other";
+        | "other"
+        | "undeliverable";
       text: string;
       guidance?: string;
       actor?: components["schemas"]["Actor"];
@@ -1498,7 +1609,7 @@ export interface components {
        * @default other
        * @enum {string}
        */
-      kind?: "contact_window" | "channel_only" | "accessibility" | "legal" | "other";
+      kind?: "contact_window" | "channel_only" | "accessibility" | "legal" | "other" | "opted_out";
       window?: {
         from: string;
         to: string;
@@ -1727,7 +1838,8 @@ export interface components {
          *       "moved_appointment",
          *       "misrouted",
          *       "owner_away",
-         *       "other"
+         *       "other",
+         *       "undeliverable"
          *     ]
          */
         escalate?: (
@@ -1737,6 +1849,7 @@ export interface components {
           | "misrouted"
           | "owner_away"
           | "other"
+          | "undeliverable"
         )[];
       };
       chatIdentitySecret?: string | null;
@@ -1748,9 +1861,99 @@ export interface components {
         /** @default 14 */
         smsBindingDays?: number;
       };
+      outreach?: {
+        /** @default [] */
+        customerUpdates?: (
+          | "promise.at_risk"
+          | "promise.renegotiated"
+          | "promise.kept"
+          | "promise.broken"
+          | "exception.raised"
+        )[];
+        /**
+         * @default [
+         *       "failed_payment",
+         *       "moved_appointment"
+         *     ]
+         */
+        exceptionKinds?: (
+          | "broken_promise"
+          | "failed_payment"
+          | "moved_appointment"
+          | "misrouted"
+          | "owner_away"
+          | "other"
+          | "undeliverable"
+        )[];
+        /**
+         * @default {
+         *       "leadMinutes": [
+         *         60,
+         *         15
+         *       ],
+         *       "notifyOwners": true
+         *     }
+         */
+        nudges?: {
+          /**
+           * @default [
+           *       60,
+           *       15
+           *     ]
+           */
+          leadMinutes?: number[];
+          /** @default true */
+          notifyOwners?: boolean;
+        };
+        /** @default {} */
+        owners?: {
+          [key: string]: {
+            /** Format: email */
+            email?: string;
+            phone?: string;
+          };
+        };
+        /**
+         * @default {
+         *       "from": "21:00",
+         *       "to": "08:00"
+         *     }
+         */
+        quietHours?: {
+          from: string;
+          to: string;
+        } | null;
+        timeZone?: components["schemas"]["TimeZone"];
+        /** @default en */
+        language?: string;
+        email?: {
+          /** @enum {string} */
+          provider: "postmark" | "mailgun" | "sendgrid";
+          /** Format: email */
+          from: string;
+          fromName?: string;
+        };
+        sms?: {
+          from: string;
+        };
+        /** @default {} */
+        templates?: {
+          [key: string]: {
+            [key: string]: {
+              sms?: string;
+              subject?: string;
+              email?: string;
+            };
+          };
+        };
+        /** @default 6 */
+        maxAttempts?: number;
+      };
       providers?: {
         twilio?: {
           authToken: string;
+          accountSid?: string;
+          apiBaseUrl?: string;
           smsAck?: string;
           voice?: {
             /**
@@ -1769,13 +1972,21 @@ export interface components {
         postmark?: {
           username: string;
           password: string;
+          serverToken?: string;
+          apiBaseUrl?: string;
         } | null;
         mailgun?: {
           signingKey: string;
+          apiKey?: string;
+          domain?: string;
+          apiBaseUrl?: string;
         } | null;
         sendgrid?: {
           username: string;
           password: string;
+          apiKey?: string;
+          apiBaseUrl?: string;
+          eventPublicKey?: string;
         } | null;
       };
     };
@@ -2079,6 +2290,151 @@ export interface components {
         id: string;
       } | null;
       context: components["schemas"]["JourneyContext"];
+    } & {
+      [key: string]: unknown;
+    };
+    Worklist: {
+      owner: {
+        id: string | null;
+        team: string | null;
+      } & {
+        [key: string]: unknown;
+      };
+      /** @description RFC 3339, UTC */
+      asOf: string;
+      /** @description over every open journey of the owner or team, not only this page */
+      counts: {
+        /** @description broken promises */
+        broken: number;
+        /** @description open promises past their due time */
+        overdue: number;
+        /** @description pending promises whose owner was nudged, not yet due */
+        atRisk: number;
+        /** @description open exceptions */
+        exceptions: number;
+        /** @description journeys waiting on us */
+        waitingOnUs: number;
+        /** @description open journeys of the owner */
+        journeys: number;
+      } & {
+        [key: string]: unknown;
+      };
+      items: ({
+        journeyId: string;
+        customerId: string | null;
+        reason:
+          | ({
+              text: string | null;
+              topic: string | null;
+            } & {
+              [key: string]: unknown;
+            })
+          | null;
+        status: string;
+        owner: {
+          kind: string | null;
+          id: string | null;
+          name: string | null;
+          team: string | null;
+        } & {
+          [key: string]: unknown;
+        };
+        counts: {
+          /** @description broken promises */
+          broken: number;
+          /** @description open promises past their due time */
+          overdue: number;
+          /** @description pending promises whose owner was nudged, not yet due */
+          atRisk: number;
+          /** @description open exceptions */
+          exceptions: number;
+        } & {
+          [key: string]: unknown;
+        };
+        /** @description the latest message either way came from the customer */
+        waitingOnUs: boolean;
+        /** @description the earliest due time of a pending promise not yet due */
+        nextDueAt: string | null;
+        /** @description the first problem, in the worklist's order */
+        problem:
+          | (
+              | "promise broken"
+              | "promise overdue"
+              | "promise at risk"
+              | "exception open"
+              | "waiting on us"
+            )
+          | null;
+        /** @description RFC 3339, UTC */
+        updatedAt: string;
+      } & {
+        [key: string]: unknown;
+      })[];
+      nextCursor: string | null;
+    } & {
+      [key: string]: unknown;
+    };
+    OutreachList: {
+      items: ({
+        /** @description otr_… */
+        id: string;
+        /** @enum {string} */
+        audience: "customer" | "owner";
+        /** @enum {string} */
+        trigger:
+          | "promise.at_risk"
+          | "promise.renegotiated"
+          | "promise.kept"
+          | "promise.broken"
+          | "exception.raised";
+        promiseId: string | null;
+        exceptionId: string | null;
+        /** @description owner nudges: the lead time it fired for */
+        leadMinutes: number | null;
+        channel: ("sms" | "email") | null;
+        recipient: string | null;
+        /**
+         * @description docs/outreach.md "Delivery states"
+         * @enum {string}
+         */
+        status:
+          | "pending"
+          | "skipped"
+          | "queued"
+          | "held"
+          | "sending"
+          | "sent"
+          | "delivered"
+          | "failed"
+          | "dead"
+          | "suppressed"
+          | "unknown";
+        /** @description why it is held, suppressed or skipped */
+        reason: string | null;
+        /** @description RFC 3339, UTC */
+        notBefore: string;
+        attempts: number;
+        provider: string | null;
+        /** @description Twilio MessageSid, or the email provider's id */
+        providerId: string | null;
+        /** @description the outbound message event it was recorded as */
+        messageSeq: number | null;
+        lastError: string | null;
+        /** @description RFC 3339, UTC */
+        createdAt: string;
+        /** @description RFC 3339, UTC */
+        updatedAt: string;
+      } & {
+        [key: string]: unknown;
+      })[];
+    } & {
+      [key: string]: unknown;
+    };
+    DeliveryAnswer: {
+      /** @description delivery events in the request */
+      received: number;
+      /** @description those that matched a message Baton sent and changed it */
+      applied: number;
     } & {
       [key: string]: unknown;
     };
@@ -3028,6 +3384,147 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["PredecessorUnlinked"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  getWorklist: {
+    parameters: {
+      query?: {
+        /** @description the owner's id (a person, team or bot id); give this or `team` */
+        owner?: string;
+        /** @description a team: journeys whose owner is in it, or is it; give this or `owner` */
+        team?: string;
+        limit?: number;
+        /** @description the nextCursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description { owner, asOf, counts, items, nextCursor } */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Worklist"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  listOutreach: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components["schemas"]["JourneyId"];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the journey's outreach */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["OutreachList"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  postmarkDeliveryEvents: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        workspace: string;
+      };
+      cookie?: never;
+    };
+    /** @description postmark's event JSON (docs/outreach.md) */
+    requestBody: {
+      content: {
+        "application/json": Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description received */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeliveryAnswer"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  mailgunDeliveryEvents: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        workspace: string;
+      };
+      cookie?: never;
+    };
+    /** @description mailgun's event JSON (docs/outreach.md) */
+    requestBody: {
+      content: {
+        "application/json": Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description received */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeliveryAnswer"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  sendgridDeliveryEvents: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        workspace: string;
+      };
+      cookie?: never;
+    };
+    /** @description sendgrid's event JSON (docs/outreach.md) */
+    requestBody: {
+      content: {
+        "application/json": Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description received */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeliveryAnswer"];
         };
       };
       503: components["responses"]["Unavailable"];

@@ -16,3 +16,5 @@ export * from "./continuity";
 export * from "./speech-lang";
 export * from "./speech-time";
 export * from "./speech-phrases";
+export * from "./outreach";
+export * from "./outreach-templates";

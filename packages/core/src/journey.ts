@@ -62,6 +62,14 @@ export const SystemEventType = z.enum([
   "status.changed",
   "customer.changed",
   "journey.flagged",
+  /** A promise falls due soon and is still open: owners are nudged (outreach.nudges). */
+  "promise.at_risk",
+  /** An outreach message waits for quiet hours or a contact window to allow it. */
+  "outreach.held",
+  /** An outreach message will not be sent: legal hold, opted out, no channel or time left. */
+  "outreach.suppressed",
+  /** A provider reported what happened to an outreach message (delivered, failed, bounced). */
+  "outreach.delivery",
 ]);
 export type SystemEventType = z.infer<typeof SystemEventType>;
 export type EventType = ClientEventType | SystemEventType;
@@ -292,6 +300,8 @@ export const ExceptionKind = z.enum([
   "misrouted",
   "owner_away",
   "other",
+  /** The customer cannot be reached there: a number that cannot take SMS, an address that bounces. */
+  "undeliverable",
 ]);
 export type ExceptionKind = z.infer<typeof ExceptionKind>;
 
@@ -318,11 +328,24 @@ const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour t
 
 export const ConstraintInput = z.strictObject({
   text: sentence,
+  /**
+   * `contact_window`: contact only between `window.from` and `window.to` (local times in
+   * `window.timeZone`; a window may wrap midnight, e.g. 21:00–08:00). With `channel` it holds
+   * for that channel only ("no calls before 17:00" = contact_window, channel voice,
+   * 17:00–21:00); without, for every channel.
+   * `channel_only`: contact on `channel` only ("SMS only").
+   * `opted_out`: the customer opted out of `channel` (an SMS STOP, an email unsubscribe);
+   * without `channel`, of every channel.
+   * `legal`: a legal hold: Baton sends the customer nothing while it is in force.
+   * `accessibility`, `other`: shown to the next touchpoint, not acted on by Baton.
+   * `until` ends any of them.
+   */
   kind: z
-    .enum(["contact_window", "channel_only", "accessibility", "legal", "other"])
+    .enum(["contact_window", "channel_only", "accessibility", "legal", "other", "opted_out"])
     .default("other"),
   /** For contact windows: local times between which the customer may be contacted. */
   window: z.strictObject({ from: clock, to: clock, timeZone: TimeZone }).optional(),
+  /** The channel the constraint is about (channel_only, opted_out, a per-channel contact_window). */
   channel: Channel.optional(),
   until: Instant.optional(),
   actor: Actor.optional(),

@@ -3,8 +3,119 @@ import { BUILTIN_REDACTIONS, isValidPattern } from "./redact";
 import { ExceptionKind } from "./journey";
 import { TimeZone } from "./time";
 import { SpeechLanguageTag } from "./speech-lang";
+import { OUTREACH_TRIGGERS, OutreachTemplates, outreachProblems } from "./outreach";
 
 const secret = z.string().min(8).max(512);
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/**
+ * A provider's API base URL, for regional endpoints (Mailgun's EU region) and tests: https, or
+ * http only for localhost / 127.0.0.1; no trailing slash.
+ */
+const apiBaseUrl = z
+  .url()
+  .regex(/^https?:\/\/[^/]+(\/.*[^/])?$/, "no trailing slash")
+  .refine(
+    (u) => {
+      const url = new URL(u);
+      if (url.protocol === "https:") return true;
+      return url.protocol === "http:" && ["localhost", "127.0.0.1"].includes(url.hostname);
+    },
+    { message: "must use https (http only for localhost or 127.0.0.1)" },
+  );
+
+/** True when `b64` decodes to a DER SEQUENCE, as an SPKI public key does. */
+function isSpkiBase64(b64: string): boolean {
+  try {
+    return atob(b64).charCodeAt(0) === 0x30;
+  } catch {
+    return false;
+  }
+}
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:MM");
+
+/** Each value at most once. */
+const distinct = <T>(a: T[]): boolean => new Set(a).size === a.length;
+
+/**
+ * What Baton sends on its own (docs/outreach.md): updates to the customer when a promise or an
+ * exception changes, nudges to the journey owner before a promise falls due. All off by default
+ * (no customerUpdates); `outreachProblems()` (outreach.ts) says what stops it from sending.
+ */
+export const OutreachSettings = z.strictObject({
+  /** Which events are told to the customer. */
+  customerUpdates: z
+    .array(z.enum(OUTREACH_TRIGGERS))
+    .max(OUTREACH_TRIGGERS.length)
+    .refine(distinct, { message: "each trigger at most once" })
+    .default([]),
+  /** With `exception.raised` in customerUpdates: the exception kinds the customer is told about. */
+  exceptionKinds: z
+    .array(ExceptionKind)
+    .max(ExceptionKind.options.length)
+    .refine(distinct, { message: "each kind at most once" })
+    .default(["failed_payment", "moved_appointment"]),
+  /** Owner nudges: minutes before a promise's due time (up to 5 distinct leads). */
+  nudges: z
+    .strictObject({
+      leadMinutes: z
+        .array(z.number().int().min(1).max(10_080))
+        .max(5)
+        .refine(distinct, { message: "each lead at most once" })
+        .default([60, 15]),
+      notifyOwners: z.boolean().default(true),
+    })
+    .default({ leadMinutes: [60, 15], notifyOwners: true }),
+  /** How to reach owners (by owner id, as on the journey) for nudges. */
+  owners: z
+    .record(
+      z.string().trim().min(1).max(120),
+      z
+        .strictObject({
+          email: z.email().max(320).optional(),
+          phone: z.string().trim().min(3).max(32).optional(),
+        })
+        .refine((o) => o.email !== undefined || o.phone !== undefined, {
+          message: "give email or phone",
+        }),
+    )
+    .refine((o) => Object.keys(o).length <= 500, { message: "at most 500 owners" })
+    .default({}),
+  /**
+   * Local times (in `timeZone`) when customers get nothing; messages are held until the end.
+   * May wrap midnight. null: no quiet hours.
+   */
+  quietHours: z
+    .strictObject({ from: clock, to: clock })
+    .refine((q) => q.from !== q.to, { message: "from and to must differ", path: ["to"] })
+    .nullable()
+    .default({ from: "21:00", to: "08:00" }),
+  /** Time zone of the quiet hours and of the times in messages; absent: `ivr.timeZone`. */
+  timeZone: TimeZone.optional(),
+  /** Language of messages when the customer's is unknown or not one Baton writes (en, es, fr, de). */
+  language: SpeechLanguageTag.default("en"),
+  /** Sending email: which configured provider sends, and the From address. */
+  email: z
+    .strictObject({
+      provider: z.enum(["postmark", "mailgun", "sendgrid"]),
+      from: z.email().max(320),
+      fromName: z.string().trim().min(1).max(100).optional(),
+    })
+    .optional(),
+  /** Sending SMS through Twilio: the sender number or messaging service; absent: `replies.smsFrom`. */
+  sms: z.strictObject({ from: z.string().trim().min(3).max(32) }).optional(),
+  /**
+   * Workspace wording, by trigger (plus `owner.nudge`) and language: `{ sms, subject, email }`.
+   * Missing entries fall back to the defaults (outreach-templates.ts). Unknown variables and
+   * bad braces are refused here, naming the variable and the trigger.
+   */
+  templates: OutreachTemplates.default({}),
+  /** Send attempts per message before it is given up (and an exception raised). */
+  maxAttempts: z.number().int().min(1).max(20).default(6),
+});
+export type OutreachSettings = z.output<typeof OutreachSettings>;
 
 /** An owner to escalate to: a person, a team or a bot, as PUT /v1/journeys/:id/owner takes. */
 export const FallbackOwner = z.strictObject({
@@ -191,7 +302,7 @@ export const WorkspaceSettings = z.strictObject({
       emailDomain: z
         .string()
         .toLowerCase()
-        .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a domain name")
+        .regex(DOMAIN, "a domain name")
         .default("reply.baton.invalid"),
       smsFrom: z.string().trim().min(3).max(32).optional(),
       smsBindingDays: z.number().int().min(1).max(90).default(14),
@@ -202,22 +313,74 @@ export const WorkspaceSettings = z.strictObject({
     .url()
     .regex(/^https?:\/\/[^/]+(\/.*[^/])?$/, "no trailing slash")
     .optional(),
+  /** Outreach: messages Baton sends on its own (see OutreachSettings). */
+  outreach: OutreachSettings.default({
+    customerUpdates: [],
+    exceptionKinds: ["failed_payment", "moved_appointment"],
+    nudges: { leadMinutes: [60, 15], notifyOwners: true },
+    owners: {},
+    quietHours: { from: "21:00", to: "08:00" },
+    language: "en",
+    templates: {},
+    maxAttempts: 6,
+  }),
+  /**
+   * Provider credentials. Inbound fields (webhook auth) are required as before; the sending
+   * fields (accountSid, serverToken, apiKey, domain, apiBaseUrl) are optional and only needed
+   * for outreach.
+   */
   providers: z
     .strictObject({
       twilio: z
         .strictObject({
           authToken: secret,
+          /** Sending SMS: the account SID (AC…), used with authToken. */
+          accountSid: z
+            .string()
+            .regex(/^AC[0-9a-f]{32}$/, "a Twilio account SID (AC…)")
+            .optional(),
+          apiBaseUrl: apiBaseUrl.optional(),
           /** SMS auto-reply; absent = no reply. {owner}, {team}, {due} as in the voice greeting. */
           smsAck: template(["owner", "team", "due"], 640).optional(),
           voice: TwilioVoiceSettings.optional(),
         })
         .optional(),
       postmark: z
-        .strictObject({ username: z.string().min(1).max(200), password: secret })
+        .strictObject({
+          username: z.string().min(1).max(200),
+          password: secret,
+          /** Sending: the server API token. */
+          serverToken: secret.optional(),
+          apiBaseUrl: apiBaseUrl.optional(),
+        })
         .optional(),
-      mailgun: z.strictObject({ signingKey: secret }).optional(),
+      mailgun: z
+        .strictObject({
+          signingKey: secret,
+          /** Sending: the private API key and the sending domain. */
+          apiKey: secret.optional(),
+          domain: z.string().toLowerCase().regex(DOMAIN, "a domain name").optional(),
+          /** e.g. https://api.eu.mailgun.net for the EU region. */
+          apiBaseUrl: apiBaseUrl.optional(),
+        })
+        .optional(),
       sendgrid: z
-        .strictObject({ username: z.string().min(1).max(200), password: secret })
+        .strictObject({
+          username: z.string().min(1).max(200),
+          password: secret,
+          /** Sending: an API key with Mail Send permission. */
+          apiKey: secret.optional(),
+          apiBaseUrl: apiBaseUrl.optional(),
+          /** The signed Event Webhook's verification key: base64 SPKI, as SendGrid shows it. */
+          eventPublicKey: z
+            .string()
+            .trim()
+            .min(40)
+            .max(2048)
+            .regex(/^[A-Za-z0-9+/]+={0,2}$/, "the base64 key SendGrid shows, without PEM lines")
+            .refine(isSpkiBase64, { message: "must be a base64 SPKI public key" })
+            .optional(),
+        })
         .optional(),
     })
     .default({}),
@@ -239,6 +402,7 @@ export const WorkspaceSettingsPatch = z.strictObject({
   chatIdentitySecret: secret.nullable().optional(),
   publicBaseUrl: WorkspaceSettings.shape.publicBaseUrl.unwrap().nullable().optional(),
   replies: WorkspaceSettings.shape.replies.unwrap().optional(),
+  outreach: WorkspaceSettings.shape.outreach.unwrap().optional(),
   providers: z
     .strictObject({
       twilio: WorkspaceSettings.shape.providers
@@ -287,7 +451,7 @@ export function applySettingsPatch(
 }
 
 /** Provider fields that are secrets; every other provider field is shown as set. */
-const SECRET_FIELDS = new Set(["authToken", "password", "signingKey"]);
+const SECRET_FIELDS = new Set(["authToken", "password", "signingKey", "serverToken", "apiKey"]);
 
 /** Settings as the API shows them: secrets replaced by "(set)" when set. */
 export function redactSettings(s: WorkspaceSettings): Record<string, unknown> {
@@ -304,5 +468,7 @@ export function redactSettings(s: WorkspaceSettings): Record<string, unknown> {
     ...s,
     chatIdentitySecret: s.chatIdentitySecret ? "(set)" : null,
     providers,
+    // What stops outreach from sending (docs/outreach.md): read-only, recomputed on each read.
+    outreach: { ...s.outreach, problems: outreachProblems(s) },
   };
 }

@@ -8,7 +8,7 @@
 import type { SpeechLanguage } from "./speech-lang";
 import { isValidTimeZone } from "./time";
 
-interface LocalParts {
+export interface LocalParts {
   year: number;
   month: number;
   day: number;
@@ -18,7 +18,8 @@ interface LocalParts {
 
 const partFormatters = new Map<string, Intl.DateTimeFormat>();
 
-function localParts(d: Date, timeZone: string): LocalParts {
+/** Local calendar fields of `d` in `timeZone` (the formatter is built once per zone). */
+export function localParts(d: Date | number, timeZone: string): LocalParts {
   let f = partFormatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {

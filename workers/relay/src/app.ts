@@ -15,6 +15,7 @@ import { ivrHooks } from "./routes/hooks-ivr";
 import { journeys } from "./routes/journeys";
 import { messages } from "./routes/messages";
 import { webhooks } from "./routes/webhooks";
+import { worklist } from "./routes/worklist";
 import { reference } from "./openapi/serve";
 
 /** The HTTP edge: one sub-app per surface, one error mapper, one not-found. */
@@ -30,6 +31,7 @@ app.route("/v1/keys", keys);
 app.route("/v1/settings", settings);
 app.route("/v1/admin", admin);
 app.route("/v1/analytics", analytics);
+app.route("/v1/worklist", worklist);
 app.route("/v1/webhooks", webhooks);
 app.route("/hooks/:workspace", ivrHooks);
 app.route("/hooks/:workspace", hooks);

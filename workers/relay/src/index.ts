@@ -1,6 +1,7 @@
 import { app } from "./app";
 import { handleEmail, type InboundEmailMessage } from "./ingest/email";
 import { historyQueue } from "./history/consumer";
+import { outreachQueue } from "./outreach/consumer";
 
 export { CustomerObject } from "./objects/customer/object";
 export { IdentityObject } from "./objects/identity/object";
@@ -13,6 +14,8 @@ export default {
   // Cloudflare Email Routing (catch-all → this Worker); see docs/channels/email.md.
   // Typed with the subset the handler reads, so tests can pass a plain object.
   email: (message: InboundEmailMessage, env: Env) => handleEmail(message, env),
-  // D1 history: the history queue and its dead-letter queue (history/consumer.ts).
-  queue: (batch: MessageBatch, env: Env) => historyQueue(batch, env),
+  // D1 history: the history queue and its dead-letter queue (history/consumer.ts); the
+  // outreach queue (outreach/consumer.ts, docs/outreach.md).
+  queue: (batch: MessageBatch, env: Env) =>
+    batch.queue.startsWith("baton-outreach") ? outreachQueue(batch, env) : historyQueue(batch, env),
 } satisfies ExportedHandler<Env>;

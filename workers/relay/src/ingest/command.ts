@@ -41,7 +41,13 @@ function withSettings(input: CommandInput, settings: WorkspaceSettings | null): 
       return { ...input, guard: settings?.handoff };
     case "promise.add":
     case "promise.renegotiate":
-      return { ...input, policy: settings?.promises ?? DEFAULT_POLICY };
+      return {
+        ...input,
+        policy: {
+          ...(settings?.promises ?? DEFAULT_POLICY),
+          nudgeLeadMinutes: settings?.outreach.nudges.leadMinutes ?? [],
+        },
+      };
     case "promise.settle":
       return { ...input, recovery: settings?.recovery, timeZone: settings?.ivr.timeZone };
     case "exception.raise":
@@ -181,7 +187,7 @@ function unreachable(code: string, title: string, detail: string): never {
 }
 
 /** The identifiers of the journey's customer (following a merge once). */
-async function customerIdentifiers(env: Env, ws: string, customerId: string | null) {
+export async function customerIdentifiers(env: Env, ws: string, customerId: string | null) {
   if (!customerId) return [];
   let view = await customerStub(env, ws, customerId).view(ws, customerId);
   if (view.ok && view.value.mergedInto) {

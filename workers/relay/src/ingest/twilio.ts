@@ -27,6 +27,7 @@ import {
   type WorkspaceSettings,
 } from "@baton/core";
 import { Hono, type Context } from "hono";
+import { noteTwilioDelivery } from "../outreach/delivery";
 import type { AppEnv } from "../env";
 import { unwrap } from "../http/errors";
 import { bodyBytes } from "../http/validate";
@@ -291,17 +292,31 @@ twilio.post("/sms", (c) =>
  * Status callbacks. Message callbacks carry a MessageSid; call status callbacks sent here
  * (one status URL for both is a common console setup) are recognised by their CallSid.
  */
-twilio.post("/status", (c) =>
-  handle(
+twilio.post("/status", async (c) => {
+  let verified: { ws: string; form: URLSearchParams } | null = null;
+  const journeyOf = statusJourney(c);
+  const res = await handle(
     c,
     (form) =>
       form.get("MessageSid") === null && form.get("CallSid") !== null
         ? parseTwilioCallStatus
         : parseTwilioMessageStatus,
     ack,
-    statusJourney(c),
-  ),
-);
+    (p, at) => {
+      verified = { ws: at.ws, form: at.form };
+      return journeyOf(p, at);
+    },
+  );
+  // A message Baton sent itself (docs/outreach.md): the report updates its outreach row.
+  // Only a callback URL Baton gave (it names the outreach row) costs the extra object call.
+  const journeyId = res.headers.get(JOURNEY_HEADER);
+  const outreachId = c.req.query("outreachId");
+  const v = verified as { ws: string; form: URLSearchParams } | null;
+  if (v && journeyId && outreachId && v.form.get("MessageSid") !== null) {
+    await noteTwilioDelivery(c.env, v.ws, journeyId, v.form, outreachId);
+  }
+  return res;
+});
 
 /**
  * "A call comes in": record the call with its disclosure tier, greet, and route to the

@@ -26,6 +26,8 @@ import { JOURNEY_ROUTES } from "./routes-journeys";
 import { CONTINUITY_ROUTES } from "./routes-continuity";
 import { MESSAGE_ROUTES } from "./routes-messages";
 import { WEBHOOK_ROUTES } from "./routes-webhooks";
+import { WORKLIST_ROUTES } from "./routes-worklist";
+import { OUTREACH_ROUTES } from "./routes-outreach";
 import { convert, ref, type Json } from "./schemas";
 import { TAGS, type RouteDoc } from "./table";
 
@@ -34,6 +36,8 @@ export const ROUTES: readonly RouteDoc[] = [
   ...EVENT_ROUTES,
   ...JOURNEY_ROUTES,
   ...CONTINUITY_ROUTES,
+  ...WORKLIST_ROUTES,
+  ...OUTREACH_ROUTES,
   ...MESSAGE_ROUTES,
   ...CUSTOMER_ROUTES,
   ...WEBHOOK_ROUTES,

@@ -104,6 +104,13 @@ async function contextPart<K extends "promises" | "exceptions">(c: Context<AppEn
 }
 
 journeys.get("/:id/promises", requireScope("journeys:read"), (c) => contextPart(c, "promises"));
+/** What Baton sent or will send on this journey: owner nudges and customer updates (docs/outreach.md). */
+journeys.get("/:id/outreach", requireScope("journeys:read"), async (c) => {
+  const ws = c.get("principal").workspace;
+  const id = c.req.param("id");
+  if (!JourneyId.safeParse(id).success) fail(404, "journey_not_found", "Journey not found");
+  return c.json({ items: unwrap(await journeyStub(c.env, ws, id).outreach(ws, id)) });
+});
 journeys.post("/:id/promises", write, async (c) =>
   run(c, { kind: "promise.add", promise: await jsonBody(c, PromiseInput) }, 201),
 );

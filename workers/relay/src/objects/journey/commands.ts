@@ -207,7 +207,7 @@ export function planCommand(
   }
 }
 
-function planConstraintAdd(
+export function planConstraintAdd(
   sql: SqlStorage,
   c: Extract<JourneyCommand, { kind: "constraint.add" }>["constraint"],
 ): Result<WriteSpec, JourneyError> {

@@ -33,7 +33,27 @@ import {
 } from "./outbox";
 import { forwardHooks, hooksStatus, writeHookRecord } from "./hooks";
 import { dueTransitions, nextPromiseAt, planDueTransition } from "./promises";
+import {
+  OUTREACH_ACTOR,
+  SEND_LEASE_MS,
+  activeConstraints,
+  decidePending,
+  dueNudges,
+  listOutreach,
+  nextOutreachAt,
+  noteTrigger,
+  outreachView,
+  planNudge,
+  readOutreach,
+  retryDelayMs,
+  takeDispatch,
+  type OutreachRecord,
+  type OutreachVars,
+  type OutreachView,
+} from "./outreach";
+import { planConstraintAdd } from "./commands";
 import { brokenPromiseRaise, planRaise } from "./exceptions";
+import { decideOutreach, optOutKeyword } from "@baton/core";
 import { workspaceSettings } from "../workspace/settings";
 import { InjectedFault, faultsEnabled, takeFault } from "../../faults";
 import { JOURNEY_SCHEMA } from "./schema";
@@ -121,6 +141,7 @@ export class JourneyObject extends DurableObject<Env> {
       if (!current) this.#init(req);
       const written = this.#write(req.idempotency, planEvent(this.#sql, ev));
       if (fault === "store") throw new InjectedFault("journey.store", fault);
+      this.#optOut(ev);
       // A new journey stores the earlier ones it may continue with the first event: no
       // extra round trip (docs/continuity.md).
       if (links.length === 0) return { ...written, lastSeq: written.seq };
@@ -375,6 +396,8 @@ export class JourneyObject extends DurableObject<Env> {
     const now = Date.now();
     const promisesAt = nextPromiseAt(this.#sql);
     if (promisesAt !== null && promisesAt <= now) await this.#advancePromises();
+    const outreachAt = this.#outreachAt(now);
+    if (outreachAt !== null && outreachAt <= now) await this.#runOutreach();
     const j = readJourney(this.#sql);
     // The hand-offs' I/O at once (history queue, webhooks object, customer card); then their
     // bookkeeping and the next alarm in one synchronous block, so one commit per run.
@@ -439,6 +462,421 @@ export class JourneyObject extends DurableObject<Env> {
 
   #promiseRetryAt: number | null = null;
 
+  /** When outreach may run again after its settings or the queue could not be reached. */
+  #outreachRetryAt: number | null = null;
+
+  #outreachAt(now: number): number | null {
+    const t = nextOutreachAt(this.#sql, now);
+    if (t === null) return null;
+    return this.#outreachRetryAt !== null ? Math.max(t, this.#outreachRetryAt) : t;
+  }
+
+  /**
+   * Outreach's part of the alarm (docs/outreach.md): fires the owner nudges whose time has
+   * come (a `promise.at_risk` event each), decides pending customer updates with the settings,
+   * declares claims that never settled `unknown`, and hands what is due to the outreach queue.
+   * Every step is keyed or re-checked in its transaction, so a second run sends nothing twice.
+   */
+  async #runOutreach(): Promise<void> {
+    const j = readJourney(this.#sql);
+    if (!j) return;
+    let settings;
+    try {
+      settings = await workspaceSettings(this.env, j.workspace);
+    } catch (e) {
+      console.error(`outreach postponed: ${e instanceof Error ? e.message : String(e)}`);
+      this.#outreachRetryAt = Date.now() + 30_000;
+      return;
+    }
+    this.#outreachRetryAt = null;
+    const o = settings?.outreach;
+    const now = Date.now();
+    const firstSeq = j.seq + 1;
+    const send = this.ctx.storage.transactionSync(() => {
+      for (const n of dueNudges(this.#sql, now)) {
+        const cur = readJourney(this.#sql);
+        if (!cur) return [];
+        const owner = cur.owner ? (JSON.parse(cur.owner) as { id?: string }).id : undefined;
+        const contact = owner ? o?.owners[owner] : undefined;
+        const reachable = Boolean(o?.nudges.notifyOwners && (contact?.email || contact?.phone));
+        const spec = planNudge(this.#sql, cur, n, reachable, now);
+        if (spec) this.#write(undefined, spec);
+      }
+      decidePending(
+        this.#sql,
+        (r) => {
+          if (r.audience === "owner") return null;
+          if (!o?.customerUpdates.includes(r.trigger))
+            return `customer updates on ${r.trigger} are off (outreach.customerUpdates)`;
+          const vars = JSON.parse(r.vars) as OutreachVars;
+          if (
+            r.trigger === "exception.raised" &&
+            !(o.exceptionKinds as string[]).includes(vars.exceptionKind ?? "other")
+          )
+            return `exceptions of kind ${vars.exceptionKind ?? "other"} are not told (outreach.exceptionKinds)`;
+          return null;
+        },
+        now,
+      );
+      const taken = takeDispatch(this.#sql, now);
+      for (const r of taken.lost) this.#write(undefined, deliverySpec(r, "unknown", r.last_error));
+      return taken.send;
+    });
+    if (send.length > 0) {
+      try {
+        await this.env.OUTREACH.sendBatch(
+          send.map((outreachId) => ({
+            body: { workspace: j.workspace, journeyId: j.id, outreachId },
+          })),
+        );
+      } catch (e) {
+        console.error(`outreach hand-off failed: ${e instanceof Error ? e.message : String(e)}`);
+        for (const id of send)
+          this.#sql.exec("UPDATE outreach SET lease_until = NULL WHERE id = ?", id);
+        this.#outreachRetryAt = Date.now() + 5_000;
+      }
+    }
+    const after = readJourney(this.#sql);
+    if (after && after.seq >= firstSeq) this.#broadcast(firstSeq, after.seq);
+  }
+
+  /**
+   * An inbound SMS that is exactly an opt-out keyword (STOP, UNSUBSCRIBE…) adds an `opted_out`
+   * constraint for SMS; START or UNSTOP removes it. Inside the event's transaction.
+   */
+  #optOut(ev: NewEvent): void {
+    if (ev.channel !== "sms" || ev.direction !== "inbound" || !ev.text) return;
+    const kw = optOutKeyword(ev.text);
+    if (!kw) return;
+    const active = this.#sql
+      .exec<{ id: string }>(
+        "SELECT id FROM constraints WHERE kind = 'opted_out' AND channel = 'sms' AND removed_at IS NULL",
+      )
+      .toArray();
+    const j = readJourney(this.#sql);
+    if (!j) return;
+    if (kw === "stop" && active.length === 0) {
+      const spec = planConstraintAdd(this.#sql, {
+        text: `opted out of SMS (texted ${ev.text.trim().toUpperCase()})`,
+        kind: "opted_out",
+        channel: "sms",
+        actor: OUTREACH_ACTOR,
+      });
+      if (spec.ok) this.#write(undefined, spec.value);
+    } else if (kw === "start") {
+      for (const c of active) {
+        const spec = planCommand(this.#sql, j, { kind: "constraint.remove", id: c.id });
+        if (spec.ok) for (const s of [spec.value].flat()) this.#write(undefined, s);
+      }
+    }
+  }
+
+  /** The journey's outreach rows (GET /v1/journeys/:id/outreach). */
+  outreach(workspace: string, journeyId: string): Result<OutreachView[], JourneyError> {
+    const j = this.#owned(workspace, journeyId);
+    if (!j) return err({ code: "journey_not_found" });
+    return ok(listOutreach(this.#sql));
+  }
+
+  /** One row's template variables (an owner nudge's sender needs the owner before it claims). */
+  outreachVars(
+    workspace: string,
+    journeyId: string,
+    id: string,
+  ): Result<OutreachVars | null, JourneyError> {
+    if (!this.#owned(workspace, journeyId)) return err({ code: "journey_not_found" });
+    const row = readOutreach(this.#sql, id);
+    return ok(row ? (JSON.parse(row.vars) as OutreachVars) : null);
+  }
+
+  /**
+   * A consumer claims a row before it sends (outreach/consumer.ts). The constraints are read
+   * here, at the moment of sending: a message they forbid is suppressed, one they postpone is
+   * held until allowed, and the journey says why. A row not `queued`, or not due, is skipped:
+   * a second consumer of the same queue message finds it `sending` and sends nothing.
+   */
+  async outreachClaim(
+    workspace: string,
+    journeyId: string,
+    id: string,
+    policy: {
+      available: ("sms" | "email")[];
+      quietHours: { from: string; to: string } | null;
+      timeZone: string;
+    },
+  ): Promise<Result<OutreachClaim, JourneyError>> {
+    const j = this.#owned(workspace, journeyId);
+    if (!j) return err({ code: "journey_not_found" });
+    const now = Date.now();
+    const out = this.ctx.storage.transactionSync((): OutreachClaim => {
+      const row = readOutreach(this.#sql, id);
+      if (!row) return { action: "skip", status: null };
+      if (row.status !== "queued" || row.not_before > now) {
+        return { action: "skip", status: row.status };
+      }
+      const last = j.last_inbound_channel;
+      const decision = decideOutreach({
+        audience: row.audience,
+        preferred: last === "sms" || last === "email" ? last : null,
+        available: policy.available,
+        constraints: activeConstraints(this.#sql, now),
+        quietHours: row.audience === "customer" ? policy.quietHours : null,
+        timeZone: policy.timeZone,
+        now,
+      });
+      const iso = new Date(now).toISOString();
+      if (decision.action === "send") {
+        this.#sql.exec(
+          `UPDATE outreach SET status = 'sending', channel = ?, attempts = attempts + 1,
+             lease_until = ?, reason = NULL, updated_at = ? WHERE id = ?`,
+          decision.channel,
+          now + SEND_LEASE_MS,
+          iso,
+          id,
+        );
+        const claimed = readOutreach(this.#sql, id) as OutreachRecord;
+        return {
+          action: "send",
+          channel: decision.channel,
+          row: outreachView(claimed),
+          vars: JSON.parse(claimed.vars) as OutreachVars,
+        };
+      }
+      if (decision.action === "hold") {
+        const until = Date.parse(decision.until);
+        this.#sql.exec(
+          `UPDATE outreach SET status = 'held', channel = ?, not_before = ?, lease_until = NULL,
+             reason = ?, updated_at = ? WHERE id = ?`,
+          decision.channel,
+          until,
+          decision.reason,
+          iso,
+          id,
+        );
+        // One event per reason: a re-check that holds again for the same reason writes nothing.
+        if (row.reason !== decision.reason) {
+          this.#write(undefined, {
+            type: "outreach.held",
+            channel: decision.channel,
+            direction: "internal",
+            actor: OUTREACH_ACTOR,
+            text: `${row.audience === "owner" ? "owner nudge" : "customer update"} held: ${decision.reason}`,
+            data: {
+              outreachId: id,
+              trigger: row.trigger,
+              until: decision.until,
+              constraintId: decision.constraintId ?? null,
+            },
+            occurredAt: null,
+          });
+        }
+        return { action: "hold", until: decision.until, reason: decision.reason };
+      }
+      this.#sql.exec(
+        `UPDATE outreach SET status = 'suppressed', lease_until = NULL, reason = ?, updated_at = ?
+         WHERE id = ?`,
+        decision.reason,
+        iso,
+        id,
+      );
+      this.#write(undefined, {
+        type: "outreach.suppressed",
+        channel: null,
+        direction: "internal",
+        actor: OUTREACH_ACTOR,
+        text: `${row.audience === "owner" ? "owner nudge" : "customer update"} not sent: ${decision.reason}`,
+        data: { outreachId: id, trigger: row.trigger, constraintId: decision.constraintId ?? null },
+        occurredAt: null,
+      });
+      return { action: "suppress", reason: decision.reason };
+    });
+    await this.#afterWrite(j.status, j.status, j.seq + 1, readJourney(this.#sql)?.seq ?? j.seq);
+    return ok(out);
+  }
+
+  /**
+   * What the sender learned from the provider: sent (the provider took it), a failure worth
+   * another try (backoff, then `dead` after `maxAttempts`), or a permanent refusal (an
+   * `undeliverable` exception the owner sees; an opt-out becomes an `opted_out` constraint).
+   */
+  async outreachSettle(
+    workspace: string,
+    journeyId: string,
+    id: string,
+    r: OutreachSettle,
+  ): Promise<Result<OutreachView | null, JourneyError>> {
+    const j = this.#owned(workspace, journeyId);
+    if (!j) return err({ code: "journey_not_found" });
+    const now = Date.now();
+    const iso = new Date(now).toISOString();
+    const out = this.ctx.storage.transactionSync(() => {
+      const row = readOutreach(this.#sql, id);
+      if (!row) return null;
+      if (r.kind === "sent") {
+        this.#sql.exec(
+          `UPDATE outreach SET status = 'sent', provider = ?, provider_id = ?, recipient = ?,
+             message_seq = ?, lease_until = NULL, last_error = NULL, updated_at = ?
+           WHERE id = ? AND status IN ('sending', 'unknown')`,
+          r.provider,
+          r.providerId,
+          r.recipient,
+          r.messageSeq,
+          iso,
+          id,
+        );
+      } else if (row.status === "sending") {
+        const dead = r.kind === "retry" && row.attempts >= r.maxAttempts;
+        if (r.kind === "retry" && !dead) {
+          this.#sql.exec(
+            `UPDATE outreach SET status = 'queued', not_before = ?, lease_until = NULL,
+               last_error = ?, recipient = coalesce(?, recipient), updated_at = ? WHERE id = ?`,
+            now + retryDelayMs(row.attempts),
+            r.error,
+            r.recipient ?? null,
+            iso,
+            id,
+          );
+        } else {
+          const status = dead ? "dead" : "failed";
+          this.#sql.exec(
+            `UPDATE outreach SET status = ?, lease_until = NULL, last_error = ?,
+               recipient = coalesce(?, recipient), provider = coalesce(?, provider), updated_at = ?
+             WHERE id = ?`,
+            status,
+            r.error,
+            r.recipient ?? null,
+            r.provider ?? null,
+            iso,
+            id,
+          );
+          const settled = readOutreach(this.#sql, id) as OutreachRecord;
+          this.#write(undefined, deliverySpec(settled, status, r.error));
+          this.#failureFollowUp(settled, r.kind === "failed" ? r.reason : null, r.error, dead);
+        }
+      }
+      const after = readOutreach(this.#sql, id);
+      return after ? outreachView(after) : null;
+    });
+    await this.#afterWrite(j.status, j.status, j.seq + 1, readJourney(this.#sql)?.seq ?? j.seq);
+    return ok(out);
+  }
+
+  /**
+   * A provider's delivery report (Twilio status callback, email provider events), matched by
+   * outreach id or provider message id. Delivered updates the row; a bounce or an
+   * undeliverable number raises an exception once. Repeats and late reports change nothing.
+   */
+  async outreachDelivery(
+    workspace: string,
+    journeyId: string,
+    ev: {
+      outreachId: string | null;
+      providerId: string | null;
+      status: string;
+      permanent: boolean;
+      reason: string | null;
+      detail: string;
+    },
+  ): Promise<Result<{ item: OutreachView | null; changed: boolean }, JourneyError>> {
+    const j = this.#owned(workspace, journeyId);
+    if (!j) return err({ code: "journey_not_found" });
+    const iso = new Date().toISOString();
+    const out = this.ctx.storage.transactionSync(() => {
+      const row = ev.outreachId
+        ? readOutreach(this.#sql, ev.outreachId)
+        : ev.providerId
+          ? (this.#sql
+              .exec<OutreachRecord>("SELECT * FROM outreach WHERE provider_id = ?", ev.providerId)
+              .toArray()[0] ?? null)
+          : null;
+      if (!row) return { item: null, changed: false };
+      const open = row.status === "sent" || row.status === "delivered" || row.status === "sending";
+      if (!open) return { item: outreachView(row), changed: false };
+      let changed = false;
+      if (ev.status === "delivered" && row.status !== "delivered") {
+        this.#sql.exec(
+          "UPDATE outreach SET status = 'delivered', updated_at = ? WHERE id = ?",
+          iso,
+          row.id,
+        );
+        changed = true;
+      } else if (
+        ev.permanent ||
+        ev.status === "failed" ||
+        ev.status === "bounced" ||
+        ev.status === "complained"
+      ) {
+        this.#sql.exec(
+          "UPDATE outreach SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
+          ev.detail,
+          iso,
+          row.id,
+        );
+        const settled = readOutreach(this.#sql, row.id) as OutreachRecord;
+        this.#write(undefined, deliverySpec(settled, ev.status, ev.detail));
+        this.#failureFollowUp(settled, ev.reason, ev.detail, false);
+        changed = true;
+      }
+      const after = readOutreach(this.#sql, row.id);
+      return { item: after ? outreachView(after) : null, changed };
+    });
+    await this.#afterWrite(j.status, j.status, j.seq + 1, readJourney(this.#sql)?.seq ?? j.seq);
+    return ok(out);
+  }
+
+  /**
+   * After a customer message failed for good: an opt-out becomes an `opted_out` constraint on
+   * that channel (nothing more is sent there); anything else raises an `undeliverable`
+   * exception, so the owner sees it first in every pack. Owner nudges raise nothing.
+   */
+  #failureFollowUp(row: OutreachRecord, reason: string | null, error: string, dead: boolean): void {
+    if (row.audience !== "customer") return;
+    const j = readJourney(this.#sql);
+    if (!j) return;
+    const channel = row.channel === "email" ? "email" : "sms";
+    if (reason === "opted_out") {
+      const spec = planConstraintAdd(this.#sql, {
+        text: `opted out of ${channel} (provider: ${clipText(error, 120)})`,
+        kind: "opted_out",
+        channel,
+        actor: OUTREACH_ACTOR,
+      });
+      if (spec.ok) this.#write(undefined, spec.value);
+      return;
+    }
+    const to = row.recipient ?? `the customer's ${channel === "email" ? "address" : "number"}`;
+    // The provider refused Baton itself (credentials, sender): a set-up problem, not the
+    // customer's address. Still raised, so the owner sees that the customer was not told.
+    const setup = reason === "auth" || reason === "rejected";
+    const planned = planRaise(
+      this.#sql,
+      j,
+      setup
+        ? {
+            kind: "other",
+            text: `${channel} update not sent: the provider refused it (${clipText(error, 200)})`,
+            guidance:
+              "check the workspace's provider settings (docs/outreach.md), then tell the customer yourself",
+            escalate: false,
+            data: { outreachId: row.id, channel },
+          }
+        : {
+            kind: "undeliverable",
+            text: dead
+              ? `${channel} update to ${to} not sent after ${row.attempts} tries: ${clipText(error, 200)}`
+              : `${channel} update to ${to} could not be delivered: ${clipText(error, 200)}`,
+            guidance:
+              channel === "sms"
+                ? "confirm the customer's number or reach them on another channel"
+                : "confirm the customer's email address or reach them on another channel",
+            escalate: false,
+            data: { outreachId: row.id, channel },
+          },
+      undefined,
+    );
+    if (planned.ok) for (const s of planned.value) this.#write(undefined, s);
+  }
+
   /**
    * When the armed alarm fires (epoch ms), or null: read once at start-up, then kept here, so a
    * write arms the alarm in the same synchronous block as its transaction (one commit) instead
@@ -463,6 +901,7 @@ export class JourneyObject extends DurableObject<Env> {
       queueDueAt(this.#sql, D1_QUEUE, now),
       queueDueAt(this.#sql, HOOK_QUEUE, now),
       this.#cardRetryAt,
+      this.#outreachAt(now),
     ].filter((t): t is number => t !== null);
     if (candidates.length === 0) return;
     const at = Math.min(...candidates);
@@ -744,6 +1183,7 @@ export class JourneyObject extends DurableObject<Env> {
     );
     const extra = spec.apply?.(seq, now, j) ?? {};
     this.#touch(j, spec, seq, now);
+    noteTrigger(this.#sql, j, spec, eventId, now);
     if (idem) {
       this.#sql.exec(
         "INSERT INTO idempotency (key, fingerprint, seq, created_id, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -847,4 +1287,60 @@ export class JourneyObject extends DurableObject<Env> {
       resolvedAt,
     );
   }
+}
+
+/** What a consumer's claim answers. */
+export type OutreachClaim =
+  | { action: "send"; channel: "sms" | "email"; row: OutreachView; vars: OutreachVars }
+  | { action: "hold"; until: string; reason: string }
+  | { action: "suppress"; reason: string }
+  | { action: "skip"; status: string | null };
+
+/** What a consumer tells the journey after the provider answered. */
+export type OutreachSettle =
+  | {
+      kind: "sent";
+      provider: string;
+      providerId: string;
+      recipient: string;
+      messageSeq: number | null;
+    }
+  | {
+      kind: "retry";
+      error: string;
+      maxAttempts: number;
+      recipient?: string | undefined;
+      provider?: string | undefined;
+    }
+  | {
+      kind: "failed";
+      reason: string | null;
+      error: string;
+      recipient?: string | undefined;
+      provider?: string | undefined;
+    };
+
+function clipText(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+/** The `outreach.delivery` event of a row that failed, died, bounced or was lost. */
+function deliverySpec(r: OutreachRecord, status: string, detail: string | null): WriteSpec {
+  const what = r.audience === "owner" ? "owner nudge" : "customer update";
+  return {
+    type: "outreach.delivery",
+    channel: r.channel,
+    direction: "internal",
+    actor: OUTREACH_ACTOR,
+    text: `${what} ${status}${detail ? `: ${clipText(detail, 200)}` : ""}`,
+    data: {
+      outreachId: r.id,
+      trigger: r.trigger,
+      status,
+      provider: r.provider,
+      providerId: r.provider_id,
+      attempts: r.attempts,
+    },
+    occurredAt: null,
+  };
 }

@@ -4,6 +4,7 @@ import type { WriteSpec } from "./plan";
 import { SYSTEM, clean, clip } from "./text";
 import type { JourneyCommand, JourneyError } from "./types";
 import type { JourneyRecord } from "./views";
+import { nudgePlan } from "./outreach";
 
 /** Statuses a promise can still leave on its own (the alarm) or be settled from. */
 export const OPEN_PROMISE = ["pending", "overdue"] as const;
@@ -41,6 +42,7 @@ export function promiseRow(sql: SqlStorage, j: JourneyRecord, id: string, seq: n
     status: String(p.status),
     createdAt: String(p.created_at),
     settledAt: p.settled_at ?? null,
+    atRiskAt: p.at_risk_at ?? null,
     lastSeq: seq,
   };
 }
@@ -98,13 +100,15 @@ function insertPromise(
     channel: string | null;
     replaces: string | null;
     autoBreak: boolean;
+    nudgeLeads: number[] | undefined;
   },
   seq: number,
   now: string,
 ): void {
+  const nudge = nudgePlan(p.dueAt, p.nudgeLeads, Date.parse(now));
   sql.exec(
-    `INSERT INTO promises (id, text, due_at, verify_by, made_by, channel, status, created_at, seq, replaces, auto_break)
-     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+    `INSERT INTO promises (id, text, due_at, verify_by, made_by, channel, status, created_at, seq, replaces, auto_break, nudge_leads, nudge_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
     p.id,
     clean(p.text),
     p.dueAt,
@@ -115,6 +119,8 @@ function insertPromise(
     seq,
     p.replaces,
     p.autoBreak ? 1 : 0,
+    nudge.leads,
+    nudge.nudgeAt,
   );
   sql.exec(
     "INSERT INTO promise_history (promise_id, at, from_status, to_status, seq, actor) VALUES (?, ?, NULL, 'pending', ?, ?)",
@@ -171,6 +177,7 @@ export function planPromiseAdd(
           channel: p.channel ?? null,
           replaces: null,
           autoBreak: cmd.policy.autoBreak,
+          nudgeLeads: cmd.policy.nudgeLeadMinutes,
         },
         seq,
         now,
@@ -256,6 +263,7 @@ export function planPromiseRenegotiate(
           channel: null,
           replaces: cmd.id,
           autoBreak: row.auto_break === 1,
+          nudgeLeads: cmd.policy.nudgeLeadMinutes,
         },
         seq,
         now,

@@ -194,6 +194,41 @@ export const JOURNEY_SCHEMA: Schema = {
     )`,
       ],
     },
+    // v8: outreach (docs/outreach.md): owner nudges before a promise falls due and messages to
+    // the customer, each keyed by what triggered it so that it is made once, whatever re-runs.
+    {
+      name: "outreach",
+      sql: [
+        `ALTER TABLE promises ADD COLUMN at_risk_at TEXT`,
+        `ALTER TABLE promises ADD COLUMN nudge_leads TEXT`,
+        `ALTER TABLE promises ADD COLUMN nudge_at TEXT`,
+        `CREATE TABLE outreach (
+      id TEXT PRIMARY KEY,
+      trigger_key TEXT NOT NULL UNIQUE,
+      audience TEXT NOT NULL,
+      trigger TEXT NOT NULL,
+      promise_id TEXT,
+      exception_id TEXT,
+      lead_minutes INTEGER,
+      vars TEXT NOT NULL,
+      channel TEXT,
+      recipient TEXT,
+      status TEXT NOT NULL,
+      reason TEXT,
+      not_before INTEGER NOT NULL,
+      lease_until INTEGER,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      provider TEXT,
+      provider_id TEXT,
+      message_seq INTEGER,
+      last_error TEXT,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    )`,
+        `CREATE INDEX outreach_due ON outreach (status, not_before)`,
+        `CREATE INDEX outreach_provider ON outreach (provider_id) WHERE provider_id IS NOT NULL`,
+      ],
+    },
   ],
 };
 

@@ -28,7 +28,10 @@ export interface HandoffGuard {
 }
 
 /** The workspace's promise policy, applied when a promise is made (docs/promises.md). */
-export type PromisePolicy = WorkspaceSettings["promises"];
+export type PromisePolicy = WorkspaceSettings["promises"] & {
+  /** Owner nudges: minutes before dueAt (outreach.nudges.leadMinutes); none = no nudges. */
+  nudgeLeadMinutes?: number[] | undefined;
+};
 /** The workspace's recovery settings: whose fallback takes an escalated journey. */
 export type Recovery = WorkspaceSettings["recovery"];
 
