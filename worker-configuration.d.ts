@@ -11,6 +11,9 @@ interface __BaseEnv_Env {
 	CUSTOMER: DurableObjectNamespace<import("./workers/relay/src/index").CustomerObject>;
 	WORKSPACE: DurableObjectNamespace<import("./workers/relay/src/index").WorkspaceObject>;
 	WEBHOOKS: DurableObjectNamespace<import("./workers/relay/src/index").WebhooksObject>;
+	RATE_LIMIT_KEY: RateLimit;
+	RATE_LIMIT_WORKSPACE: RateLimit;
+	RATE_LIMIT_HOOKS: RateLimit;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {

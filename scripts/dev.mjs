@@ -3,9 +3,12 @@
 // D1 migrations applied, a development workspace and API key ready, and curl examples printed.
 //
 // Environment: PORT (default 8787), BATON_PERSIST (default .wrangler/state),
-// ADMIN_SECRET (default "dev-admin-secret": local only — set your own for anything shared).
+// ADMIN_SECRET (default "dev-admin-secret": local only — set your own for anything shared),
+// CHAT_SESSION_SECRET, REPLY_TOKEN_SECRET and SETTINGS_KEYS (default: random local values, see
+// devSecrets() below; never printed).
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { clearInterval, setInterval, setTimeout } from "node:timers";
@@ -20,6 +23,41 @@ const DEV_WORKSPACE = "dev";
 const DEV_KEY_ID = "devkey000001";
 const DEV_KEY_SECRET = "devsecret0000000000000000000000000000000";
 const devKey = `bk_${DEV_WORKSPACE}.${DEV_KEY_ID}.${DEV_KEY_SECRET}`;
+
+/**
+ * The Worker secrets a local relay needs besides ADMIN_SECRET (docs/privacy.md "Secrets").
+ * Random values are made on the first start and kept next to the local state they protect
+ * (`<BATON_PERSIST>/baton-dev-secrets.json`, readable by you only), so settings sealed with
+ * SETTINGS_KEYS still open after a restart; deleting the state deletes them too. A value in
+ * this process's environment wins. They reach wrangler as an env file, which it loads as
+ * secrets and shows as "(hidden)"; this script prints none of them.
+ */
+function devSecrets() {
+  const file = join(persist, "baton-dev-secrets.json");
+  let stored = {};
+  if (existsSync(file)) stored = JSON.parse(readFileSync(file, "utf8"));
+  const made = {
+    CHAT_SESSION_SECRET: stored.CHAT_SESSION_SECRET ?? randomBytes(32).toString("base64url"),
+    REPLY_TOKEN_SECRET: stored.REPLY_TOKEN_SECRET ?? randomBytes(32).toString("base64url"),
+    SETTINGS_KEYS: stored.SETTINGS_KEYS ?? `dev1:${randomBytes(32).toString("base64")}`,
+  };
+  mkdirSync(persist, { recursive: true });
+  if (JSON.stringify(made) !== JSON.stringify(stored)) {
+    writeFileSync(file, `${JSON.stringify(made, null, 2)}\n`, { mode: 0o600 });
+  }
+  const values = {};
+  for (const [name, value] of Object.entries(made)) values[name] = process.env[name] ?? value;
+  const envFile = join(persist, "baton-dev-secrets.env");
+  writeFileSync(
+    envFile,
+    Object.entries(values)
+      .map(([name, value]) => `${name}=${JSON.stringify(value)}\n`)
+      .join(""),
+    { mode: 0o600 },
+  );
+  chmodSync(envFile, 0o600);
+  return envFile;
+}
 
 // wrangler is started with this same Node, not through `pnpm exec`: pnpm does not pass signals
 // on, so stopping this process by its id used to leave wrangler and workerd holding the port.
@@ -51,6 +89,11 @@ const dev = spawn(
     persist,
     "--var",
     `ADMIN_SECRET:${adminSecret}`,
+    // The local secrets; then a .dev.vars of your own, whose values win (wrangler reads it only
+    // when no env file is named, so it is named here).
+    "--env-file",
+    devSecrets(),
+    ...(existsSync(".dev.vars") ? ["--env-file", ".dev.vars"] : []),
     "--show-interactive-dev-session=false",
   ],
   { stdio: ["ignore", "inherit", "inherit"], detached: true },

@@ -90,9 +90,10 @@ for (const [path, prepare] of Object.entries({ ...PATHS, ...FOLLOW_UPS })) {
       const req = await prepare(ws, key);
       expect(succeeded(await req.send())).toBe(true);
       const passed = (await pointsPassed(ws)).map((p) => p.point);
-      expect(passed.filter((p) => p !== "journey.store").sort()).toEqual(
-        [...(EXPECTED[path] ?? [])].sort(),
-      );
+      // The request's own calls: the outbox flush (history.sendBatch) runs in the journey's
+      // alarm, which a follow-up's first write may have armed to fire during this request.
+      const own = passed.filter((p) => p !== "journey.store" && p !== "history.sendBatch");
+      expect(own.sort()).toEqual([...(EXPECTED[path] ?? [])].sort());
       expect(passed).toContain("journey.store");
       const s = await stored(ws, await journeysOf(ws, req.identity));
       expect(s).toEqual(events);

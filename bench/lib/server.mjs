@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
+import { Buffer } from "node:buffer";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 
 const require = createRequire(import.meta.url);
@@ -27,6 +28,12 @@ export function versions() {
   };
 }
 
+/** The relay's other Worker secrets (docs/privacy.md "Secrets"), fixed values for the bench. */
+const BENCH_SECRETS = {
+  CHAT_SESSION_SECRET: "bench-chat-session-secret-0000000000000000",
+  REPLY_TOKEN_SECRET: "bench-reply-token-secret-00000000000000000",
+  SETTINGS_KEYS: `b1:${Buffer.from("bench-settings-key-32-bytes-long").toString("base64")}`,
+};
 /**
  * Bundles the Worker exactly as `wrangler deploy` would, without uploading it: minified when
  * wrangler.toml says `minify = true`. `{ minify: false }` overrides that (`--no-minify`: the
@@ -124,6 +131,22 @@ export default {
 };`;
 
 /**
+ * The relay's rate-limit bindings under load (docs/benchmarks.md, "Rate limits"). The bench
+ * sends thousands of requests a second with one key to one workspace, far past wrangler.toml's
+ * limits, so each limit is raised out of reach: every request still makes the check, none is
+ * refused. BENCH_RATE_LIMITS=off leaves the bindings out, so the relay makes no check at all.
+ */
+export function benchRateLimits(ratelimits) {
+  if (!ratelimits || process.env.BENCH_RATE_LIMITS === "off") return {};
+  return Object.fromEntries(
+    Object.entries(ratelimits).map(([name, b]) => [
+      name,
+      { ...b, simple: { ...b.simple, limit: 1_000_000_000 } },
+    ]),
+  );
+}
+
+/**
  * Starts workerd with the relay (bindings from wrangler.toml, local D1 and SQLite Durable
  * Objects persisted under `stateDir`, ADMIN_SECRET set) and the hello-world Worker.
  */
@@ -165,7 +188,13 @@ export async function startServer({
           modules: true,
           scriptPath,
           // HISTORY_STATS: the history consumer logs each D1 call it makes (historyStats below).
-          bindings: { ...relayOptions.bindings, ADMIN_SECRET: adminSecret, HISTORY_STATS: "1" },
+          bindings: {
+            ...relayOptions.bindings,
+            ...BENCH_SECRETS,
+            ADMIN_SECRET: adminSecret,
+            HISTORY_STATS: "1",
+          },
+          ratelimits: benchRateLimits(relayOptions.ratelimits),
           unsafeDirectSockets: direct,
         },
         {
@@ -226,7 +255,7 @@ export async function coldStarts({ scriptPath, configPath, stateDir, adminSecret
       name: "relay",
       modules: true,
       scriptPath,
-      bindings: { ...relayOptions.bindings, ADMIN_SECRET: adminSecret },
+      bindings: { ...relayOptions.bindings, ...BENCH_SECRETS, ADMIN_SECRET: adminSecret },
       unsafeDirectSockets: direct,
     },
     hello: {

@@ -736,6 +736,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/customers/{id}/export": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export everything held about a customer
+     * @description Streams one JSON document (content-disposition: attachment): the customer with its identifiers and their provenance, merges and pending links, the customers merged into it, every journey with all its events, promises and outreach, and the audit entries about the customer. A customer merged into another is exported as the customer that absorbed it (`mergePath` says so). The key needs journeys:read as well as customers:read; `audit` is null unless it also has audit:read. Each export is recorded in the audit log (`customer.exported`) before the body starts. If reading fails after the answer started, the body ends early and is not valid JSON.
+     *
+     *     Needs an API key with scope `customers:read` (or `admin`).
+     */
+    get: operations["exportCustomer"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/webhooks": {
     parameters: {
       query?: never;
@@ -924,6 +946,50 @@ export interface paths {
      * @description Needs an API key with scope `webhooks:manage` (or `admin`).
      */
     post: operations["testWebhook"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/audit": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read the workspace's audit log
+     * @description Newest first. `from` is inclusive and `to` exclusive; `actor` matches a key id, a person's id (the `actor.id` a request body named) or `admin`; `customer` matches either side of a merge. Entries older than the workspace's `audit.retentionDays` (default 365) are deleted.
+     *
+     *     Needs an API key with scope `audit:read` (or `admin`).
+     */
+    get: operations["listAudit"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/admin/workspaces/{ws}/audit": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a workspace's audit log
+     * @description Newest first. `from` is inclusive and `to` exclusive; `actor` matches a key id, a person's id (the `actor.id` a request body named) or `admin`; `customer` matches either side of a merge. Entries older than the workspace's `audit.retentionDays` (default 365) are deleted.
+     *
+     *     Needs the bootstrap ADMIN_SECRET.
+     */
+    get: operations["adminListAudit"];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1737,6 +1803,7 @@ export interface components {
         | "customers:read"
         | "customers:write"
         | "webhooks:manage"
+        | "audit:read"
         | "admin"
       )[];
       id?: string;
@@ -1948,6 +2015,10 @@ export interface components {
         };
         /** @default 6 */
         maxAttempts?: number;
+      };
+      audit?: {
+        /** @default 365 */
+        retentionDays?: number;
       };
       providers?: {
         twilio?: {
@@ -2523,6 +2594,67 @@ export interface components {
     } & {
       [key: string]: unknown;
     };
+    /** @description everything Baton holds about one customer */
+    CustomerExport: {
+      /** @description RFC 3339, UTC */
+      exportedAt: string;
+      workspace: string;
+      /** @description the id in the path */
+      requestedId: string;
+      /** @description empty, or the ids followed from the requested customer to the customer that absorbed it */
+      mergePath: string[];
+      /** @description the customer as GET /v1/customers/:id shows it */
+      customer: components["schemas"]["Customer"];
+      /** @description every identifier linked to the customer, with its provenance */
+      identifiers: ({
+        type: string;
+        value: string;
+        source: string;
+        verification: string;
+        /** @description RFC 3339, UTC */
+        createdAt: string;
+      } & {
+        [key: string]: unknown;
+      })[];
+      /** @description customers merged into this one (merges not undone), as their own records keep them */
+      mergedCustomers: components["schemas"]["Customer"][];
+      journeys: ({
+        /** @description as GET /v1/journeys/:id shows it */
+        journey: components["schemas"]["JourneyContext"];
+        /** @description every event up to the journey's seq, in order (GET /v1/journeys/:id/events) */
+        events: {
+          [key: string]: unknown;
+        }[];
+        promises: ({
+          id: string;
+          text: string;
+          /** @description RFC 3339, UTC */
+          dueAt: string;
+          /** @description RFC 3339, UTC */
+          verifyBy: string;
+          /** @enum {string} */
+          status: "pending" | "overdue" | "kept" | "broken" | "cancelled" | "renegotiated";
+          replaces: string | null;
+          replacedBy: string | null;
+        } & {
+          [key: string]: unknown;
+        })[];
+        /** @description as GET /v1/journeys/:id/outreach shows it */
+        outreach: {
+          [key: string]: unknown;
+        }[];
+      } & {
+        [key: string]: unknown;
+      })[];
+      /** @description audit log entries about this customer, oldest first (as GET /v1/audit?customer= shows them); null unless the key has audit:read */
+      audit:
+        | {
+            [key: string]: unknown;
+          }[]
+        | null;
+    } & {
+      [key: string]: unknown;
+    };
     SubscriptionCreated: {
       id: string;
       url: string;
@@ -2549,6 +2681,72 @@ export interface components {
     } & {
       [key: string]: unknown;
     };
+    AuditPage: {
+      items: ({
+        /** @description increasing; the cursor of the entries after it */
+        id: string;
+        /** @description RFC 3339, UTC */
+        at: string;
+        /** @enum {string} */
+        action:
+          | "workspace.created"
+          | "workspace.renamed"
+          | "settings.updated"
+          | "key.created"
+          | "key.revoked"
+          | "identifier.linked"
+          | "identifier.unlinked"
+          | "customer.merged"
+          | "merge.undone"
+          | "verification.started"
+          | "verification.confirmed"
+          | "verification.failed"
+          | "pending_link.confirmed"
+          | "pending_link.rejected"
+          | "customer.erased"
+          | "customer.exported";
+        /** @description who: the API key, the ADMIN_SECRET, or Baton itself */
+        actor: {
+          /** @enum {string} */
+          type: "key" | "admin" | "system";
+          /** @description with type key */
+          keyId?: string;
+          /** @description with type system: the job */
+          name?: string;
+          /** @description the body's actor, when the request named one */
+          person:
+            | ({
+                kind: string;
+                id?: string;
+                name?: string;
+              } & {
+                [key: string]: unknown;
+              })
+            | null;
+        } & {
+          [key: string]: unknown;
+        };
+        customerId: string | null;
+        /** @description the other customer of a merge, undo or pending link */
+        otherCustomerId: string | null;
+        /** @description what: a key id, merge id, verification id; an identifier as { type, hash } */
+        target: {
+          [key: string]: unknown;
+        } | null;
+        /** @description the state before, where it matters; secrets never appear */
+        before: unknown;
+        after: unknown;
+        /** @description cf-connecting-ip of the request */
+        ip: string | null;
+        /** @description User-Agent, at most 200 characters */
+        userAgent: string | null;
+      } & {
+        [key: string]: unknown;
+      })[];
+      nextCursor: string | null;
+    } & {
+      [key: string]: unknown;
+    };
     KeyCreated: {
       id: string;
       name: string;
@@ -2561,6 +2759,7 @@ export interface components {
         | "customers:read"
         | "customers:write"
         | "webhooks:manage"
+        | "audit:read"
         | "admin"
       )[];
       /** @description RFC 3339, UTC */
@@ -2584,6 +2783,7 @@ export interface components {
         | "customers:read"
         | "customers:write"
         | "webhooks:manage"
+        | "audit:read"
         | "admin"
       )[];
       /** @description RFC 3339, UTC */
@@ -3817,6 +4017,30 @@ export interface operations {
       "4XX": components["responses"]["Problem"];
     };
   };
+  exportCustomer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components["schemas"]["CustomerId"];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the export */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CustomerExport"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
   listWebhooks: {
     parameters: {
       query?: never;
@@ -4127,6 +4351,110 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["AnyObject"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  listAudit: {
+    parameters: {
+      query?: {
+        /** @description entries at or after this instant */
+        from?: components["schemas"]["Instant"];
+        /** @description entries before this instant */
+        to?: components["schemas"]["Instant"];
+        /** @description a key id, a person's id (a body's actor.id), or `admin` for the ADMIN_SECRET */
+        actor?: string;
+        /** @description entries about this customer (either side of a merge) */
+        customer?: components["schemas"]["CustomerId"];
+        action?:
+          | "workspace.created"
+          | "workspace.renamed"
+          | "settings.updated"
+          | "key.created"
+          | "key.revoked"
+          | "identifier.linked"
+          | "identifier.unlinked"
+          | "customer.merged"
+          | "merge.undone"
+          | "verification.started"
+          | "verification.confirmed"
+          | "verification.failed"
+          | "pending_link.confirmed"
+          | "pending_link.rejected"
+          | "customer.erased"
+          | "customer.exported";
+        limit?: number;
+        /** @description the nextCursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description { items, nextCursor } */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AuditPage"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  adminListAudit: {
+    parameters: {
+      query?: {
+        /** @description entries at or after this instant */
+        from?: components["schemas"]["Instant"];
+        /** @description entries before this instant */
+        to?: components["schemas"]["Instant"];
+        /** @description a key id, a person's id (a body's actor.id), or `admin` for the ADMIN_SECRET */
+        actor?: string;
+        /** @description entries about this customer (either side of a merge) */
+        customer?: components["schemas"]["CustomerId"];
+        action?:
+          | "workspace.created"
+          | "workspace.renamed"
+          | "settings.updated"
+          | "key.created"
+          | "key.revoked"
+          | "identifier.linked"
+          | "identifier.unlinked"
+          | "customer.merged"
+          | "merge.undone"
+          | "verification.started"
+          | "verification.confirmed"
+          | "verification.failed"
+          | "pending_link.confirmed"
+          | "pending_link.rejected"
+          | "customer.erased"
+          | "customer.exported";
+        limit?: number;
+        /** @description the nextCursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        ws: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description { items, nextCursor } */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AuditPage"];
         };
       };
       503: components["responses"]["Unavailable"];

@@ -313,6 +313,10 @@ export const WorkspaceSettings = z.strictObject({
     .url()
     .regex(/^https?:\/\/[^/]+(\/.*[^/])?$/, "no trailing slash")
     .optional(),
+  /** The audit log (docs/privacy.md, "Audit log"): entries older than this are deleted. */
+  audit: z
+    .strictObject({ retentionDays: z.number().int().min(1).max(3650).default(365) })
+    .default({ retentionDays: 365 }),
   /** Outreach: messages Baton sends on its own (see OutreachSettings). */
   outreach: OutreachSettings.default({
     customerUpdates: [],
@@ -403,6 +407,7 @@ export const WorkspaceSettingsPatch = z.strictObject({
   publicBaseUrl: WorkspaceSettings.shape.publicBaseUrl.unwrap().nullable().optional(),
   replies: WorkspaceSettings.shape.replies.unwrap().optional(),
   outreach: WorkspaceSettings.shape.outreach.unwrap().optional(),
+  audit: WorkspaceSettings.shape.audit.unwrap().optional(),
   providers: z
     .strictObject({
       twilio: WorkspaceSettings.shape.providers

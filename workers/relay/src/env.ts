@@ -4,6 +4,21 @@ declare global {
   interface Env {
     /** Bootstrap secret for /v1/admin (a wrangler secret; never in wrangler.toml). */
     ADMIN_SECRET?: string;
+    /**
+     * Signs web chat session tokens (chat/session-token.ts): a wrangler secret of at least 32
+     * characters. Unset, chat answers 503 `chat_not_configured`; rotating it ends every session.
+     */
+    CHAT_SESSION_SECRET?: string;
+    /**
+     * Derives the Message-ID and `reply+…@` token of an outbound email sent with an
+     * Idempotency-Key (ingest/binding.ts): a wrangler secret of its own.
+     */
+    REPLY_TOKEN_SECRET?: string;
+    /**
+     * AES-256-GCM keys for the secrets in workspace settings (secrets/keyring.ts):
+     * `<id>:<base64 32 bytes>[,<id>:<base64>…]`, the current key first. A wrangler secret.
+     */
+    SETTINGS_KEYS?: string;
   }
 }
 

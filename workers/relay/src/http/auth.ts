@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import type { Scope } from "../objects/workspace/object";
 import type { AppEnv, Principal } from "../env";
 import { fail } from "./problem";
+import { enforceKeyLimits } from "./ratelimit";
 import { sha256Hex } from "./validate";
 
 /** Key format: `bk_<workspace>.<key id>.<secret>`; the workspace and id route the check. */
@@ -72,15 +73,22 @@ function bearer(header: string | undefined): string | null {
 
 /**
  * The caller behind an `Authorization` header, or a 401 problem. Shared by `requireScope` and
- * the MCP endpoint, which checks scopes per tool rather than per route.
+ * the MCP endpoint, which checks scopes per tool rather than per route. A verified key then
+ * counts against its per-key and per-workspace rate limits (429 `rate_limited` past either),
+ * unless `keyLimits` is false (the call-start hooks, counted as provider webhooks instead).
  */
-export async function authenticate(env: Env, header: string | undefined): Promise<Principal> {
+export async function authenticate(
+  env: Env,
+  header: string | undefined,
+  keyLimits = true,
+): Promise<Principal> {
   const token = bearer(header);
   if (!token) {
     fail(401, "unauthenticated", "Authentication required", "send Authorization: Bearer <api key>");
   }
   const principal = await verify(env, token);
   if (!principal) fail(401, "invalid_api_key", "Invalid API key", "the key is unknown or revoked");
+  if (keyLimits) await enforceKeyLimits(env, principal);
   return principal;
 }
 
@@ -93,10 +101,17 @@ export function checkScope(principal: Principal, scope: Scope): void {
   }
 }
 
-/** Requires a live API key carrying `scope` (or `admin`). 401 without one, 403 without the scope. */
-export const requireScope = (scope: Scope) =>
+/**
+ * Requires a live API key carrying `scope` (or `admin`). 401 without one, 403 without the scope.
+ * `keyLimits: false` leaves out the per-key and per-workspace rate limits (see `authenticate`).
+ */
+export const requireScope = (scope: Scope, options: { keyLimits?: boolean } = {}) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const principal = await authenticate(c.env, c.req.header("authorization"));
+    const principal = await authenticate(
+      c.env,
+      c.req.header("authorization"),
+      options.keyLimits ?? true,
+    );
     checkScope(principal, scope);
     c.set("principal", principal);
     await next();

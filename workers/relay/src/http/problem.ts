@@ -48,9 +48,12 @@ export function fail(
   throw new ProblemError(problem(status, code, title, detail, extra));
 }
 
-/** Writes a problem as `application/problem+json`. */
+/**
+ * Writes a problem as `application/problem+json`. A numeric `retryAfter` extension (seconds,
+ * as `rate_limited` carries) is also sent as the `Retry-After` header.
+ */
 export function problemResponse(c: Context, p: Problem): Response {
-  return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, {
-    "content-type": "application/problem+json",
-  });
+  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  if (typeof p.retryAfter === "number") headers["retry-after"] = String(p.retryAfter);
+  return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, headers);
 }

@@ -84,7 +84,7 @@ const TOKEN_PURPOSE = "baton reply token v1";
 
 /**
  * Mints the Message-ID and reply address of one outbound email. With an idempotency key the
- * values are derived from it (an HMAC under the Worker's secret), so a retry of the same request
+ * values are derived from it (an HMAC under REPLY_TOKEN_SECRET), so a retry of the same request
  * answers the same headers; without one they are random.
  */
 export async function mintEmailThreading(
@@ -99,8 +99,9 @@ export async function mintEmailThreading(
     hex = toHex(crypto.getRandomValues(new Uint8Array(12)));
   } else {
     const material = `${workspace}\n${journeyId}\n${idempotencyKey}`;
-    // Without the secret (never in a deployment) the derivation is a plain digest.
-    const secret = env.ADMIN_SECRET;
+    // REPLY_TOKEN_SECRET keys only this derivation (docs/privacy.md "Secrets"). Without it
+    // (never in a deployment) the derivation is a plain digest.
+    const secret = env.REPLY_TOKEN_SECRET;
     hex = secret
       ? toHex(fromBase64Url(await signWithDerivedKey(secret, TOKEN_PURPOSE, material))).slice(0, 24)
       : (await sha256Hex(`${TOKEN_PURPOSE}\n${material}`)).slice(0, 24);

@@ -19,7 +19,9 @@ import {
 import type { z } from "zod";
 import { Problem } from "./responses";
 import { ADMIN_ROUTES } from "./routes-admin";
+import { AUDIT_ROUTES } from "./routes-audit";
 import { CUSTOMER_ROUTES } from "./routes-customers";
+import { EXPORT_ROUTES } from "./routes-export";
 import { EDGE_ROUTES } from "./routes-edge";
 import { EVENT_ROUTES } from "./routes-events";
 import { JOURNEY_ROUTES } from "./routes-journeys";
@@ -40,7 +42,9 @@ export const ROUTES: readonly RouteDoc[] = [
   ...OUTREACH_ROUTES,
   ...MESSAGE_ROUTES,
   ...CUSTOMER_ROUTES,
+  ...EXPORT_ROUTES,
   ...WEBHOOK_ROUTES,
+  ...AUDIT_ROUTES,
   ...ADMIN_ROUTES,
   ...EDGE_ROUTES,
 ];

@@ -9,6 +9,8 @@ import { fail } from "../http/problem";
 import { WorkspaceIdPattern, jsonBody, sha256Hex } from "../http/validate";
 import { SCOPES } from "../objects/workspace/object";
 import { forgetSettings } from "../objects/workspace/settings";
+import { unwrapSettings } from "../secrets/settings-seal";
+import { AdminAuditQuery, auditQuery, auditSource } from "./audit";
 
 export const WorkspaceInput = z.strictObject({
   name: z.string().trim().min(1).max(LIMITS.labelChars),
@@ -52,7 +54,9 @@ async function createKey(c: Context<AppEnv>, ws: string) {
   const id = input.id ?? newSecret(12);
   const secret = input.secret ?? newSecret(40);
   const hash = await sha256Hex(secret);
-  const out = unwrap(await stub(c.env, ws).putKey(id, input.name, input.scopes, hash));
+  const out = unwrap(
+    await stub(c.env, ws).putKey(id, input.name, input.scopes, hash, auditSource(c)),
+  );
   return c.json(
     { ...out.key, workspace: ws, key: `bk_${ws}.${id}.${secret}` },
     out.created ? 201 : 200,
@@ -66,7 +70,7 @@ admin.use("*", requireAdminSecret);
 admin.put("/workspaces/:ws", async (c) => {
   const ws = wsParam(c);
   const { name } = await jsonBody(c, WorkspaceInput);
-  const out = await stub(c.env, ws).upsert(ws, name);
+  const out = await stub(c.env, ws).upsert(ws, name, auditSource(c));
   return c.json(out.workspace, out.created ? 201 : 200);
 });
 admin.get("/workspaces/:ws", async (c) => {
@@ -76,7 +80,7 @@ admin.get("/workspaces/:ws", async (c) => {
 admin.patch("/workspaces/:ws/settings", async (c) => {
   const ws = wsParam(c);
   const patch = await jsonBody(c, WorkspaceSettingsPatch);
-  const out = unwrap(await stub(c.env, ws).patchSettings(patch));
+  const out = unwrapSettings(await stub(c.env, ws).patchSettings(patch, auditSource(c)));
   forgetSettings(ws);
   return c.json(out);
 });
@@ -88,7 +92,13 @@ admin.get("/workspaces/:ws/keys", async (c) => {
 });
 admin.delete("/workspaces/:ws/keys/:keyId", async (c) => {
   const ws = wsParam(c);
-  return c.json(unwrap(await stub(c.env, ws).revokeKey(c.req.param("keyId"))));
+  return c.json(unwrap(await stub(c.env, ws).revokeKey(c.req.param("keyId"), auditSource(c))));
+});
+admin.get("/workspaces/:ws/audit", async (c) => {
+  const ws = wsParam(c);
+  const q = auditQuery(c, AdminAuditQuery);
+  unwrap(await stub(c.env, ws).get());
+  return c.json(await stub(c.env, ws).audit(q));
 });
 
 /** Self-service for a workspace's own `admin`-scoped keys. */
@@ -105,7 +115,7 @@ settings.get("/", async (c) =>
 settings.patch("/", async (c) => {
   const ws = c.get("principal").workspace;
   const patch = await jsonBody(c, WorkspaceSettingsPatch);
-  const out = unwrap(await stub(c.env, ws).patchSettings(patch));
+  const out = unwrapSettings(await stub(c.env, ws).patchSettings(patch, auditSource(c)));
   forgetSettings(ws);
   return c.json(out.settings);
 });
@@ -113,5 +123,12 @@ keys.get("/", async (c) =>
   c.json({ items: await stub(c.env, c.get("principal").workspace).listKeys() }),
 );
 keys.delete("/:keyId", async (c) =>
-  c.json(unwrap(await stub(c.env, c.get("principal").workspace).revokeKey(c.req.param("keyId")))),
+  c.json(
+    unwrap(
+      await stub(c.env, c.get("principal").workspace).revokeKey(
+        c.req.param("keyId"),
+        auditSource(c),
+      ),
+    ),
+  ),
 );

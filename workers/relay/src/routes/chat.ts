@@ -7,7 +7,7 @@ import { unwrap } from "../http/errors";
 import { fail } from "../http/problem";
 import { jsonBody, sha256Hex, stableStringify } from "../http/validate";
 import { typedPhone, verifyChatUser } from "../identity/chat-identity";
-import { signSession, verifySession } from "../chat/session-token";
+import { chatSessionSecret, signSession, verifySession } from "../chat/session-token";
 import { journeyStub } from "../objects/access";
 import { ingestEvent } from "../ingest/pipeline";
 import { workspaceSettings } from "../objects/workspace/settings";
@@ -48,7 +48,22 @@ export const SessionInput = z.strictObject({
     .optional(),
 });
 
+/** The secret that signs sessions; without it chat refuses before anything is stored. */
+function sessionSecret(env: Env): string {
+  const secret = chatSessionSecret(env);
+  if (!secret) {
+    fail(
+      503,
+      "chat_not_configured",
+      "Web chat is not configured",
+      "the relay has no CHAT_SESSION_SECRET (a Worker secret of at least 32 characters)",
+    );
+  }
+  return secret;
+}
+
 chat.post("/sessions", async (c) => {
+  const secret = sessionSecret(c.env);
   const ws = c.req.param("workspace") ?? "";
   const settings = WorkspaceIdPattern.test(ws) ? await workspaceSettings(c.env, ws) : null;
   if (!settings) fail(404, "workspace_not_found", "Workspace not found");
@@ -104,15 +119,16 @@ chat.post("/sessions", async (c) => {
     ),
   );
   const trusted = result.verification !== "claimed";
-  const secret = c.env.ADMIN_SECRET;
-  const sessionToken = secret
-    ? await signSession(secret, { ws, journeyId: result.journeyId, visitorId: input.visitorId })
-    : null;
+  const sessionToken = await signSession(secret, {
+    ws,
+    journeyId: result.journeyId,
+    visitorId: input.visitorId,
+  });
   return c.json(
     {
       journeyId: result.journeyId,
       sessionToken,
-      socket: sessionToken ? `/chat/${ws}/socket?token=${encodeURIComponent(sessionToken)}` : null,
+      socket: `/chat/${ws}/socket?token=${encodeURIComponent(sessionToken)}`,
       verified: user !== null,
       identity: result.verification,
       pendingLinks: result.pendingLinks.length,
@@ -142,9 +158,9 @@ chat.get("/socket", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     fail(426, "upgrade_required", "Open this URL as a WebSocket");
   }
-  const secret = c.env.ADMIN_SECRET;
+  const secret = sessionSecret(c.env);
   const token = c.req.query("token") ?? "";
-  const session = secret ? await verifySession(secret, token) : null;
+  const session = await verifySession(secret, token);
   if (!session || session.ws !== ws) {
     fail(
       401,

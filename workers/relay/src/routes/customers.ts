@@ -9,8 +9,11 @@ import { jsonBody } from "../http/validate";
 import { mergeCustomers, unmergeCustomers } from "../identity/merge";
 import { normalizeIdentifiers } from "../ingest/normalize";
 import { customerStub, identityStub } from "../objects/access";
-import type { LinkedIdentifier } from "../objects/customer/types";
+import type { LinkedIdentifier, PendingLinkView } from "../objects/customer/types";
 import { workspaceSettings } from "../objects/workspace/settings";
+import { recordAudit, type AuditEntryInput } from "../objects/workspace/audit";
+import type { MergeOutcome } from "../identity/merge";
+import { auditSource } from "./audit";
 
 export const customers = new Hono<AppEnv>();
 
@@ -87,6 +90,41 @@ async function linkOrMerge(
   return merge;
 }
 
+/** Audit entries of a link made by linkOrMerge: the link, and the merge it caused, if any. */
+function linkEntries(
+  customerId: string,
+  identifier: LinkedIdentifier,
+  merge: MergeOutcome | null,
+): AuditEntryInput[] {
+  const entries: AuditEntryInput[] = [
+    {
+      action: "identifier.linked",
+      customerId,
+      identifier: { type: identifier.type, key: identifier.key },
+      target: { source: identifier.source },
+      before: merge ? { customerId: merge.absorbedId } : null,
+      after: { customerId, verification: identifier.verification },
+    },
+  ];
+  if (merge) entries.push(mergeEntry(merge));
+  return entries;
+}
+
+function mergeEntry(merge: MergeOutcome): AuditEntryInput {
+  return {
+    action: "customer.merged",
+    customerId: merge.survivorId,
+    otherCustomerId: merge.absorbedId,
+    target: { mergeId: merge.mergeId },
+    after: {
+      survivorId: merge.survivorId,
+      absorbedId: merge.absorbedId,
+      identifiers: merge.identifiers,
+      journeys: merge.journeys,
+    },
+  };
+}
+
 customers.get("/:id", read, async (c) => c.json(await view(c, customerIdOf(c))));
 
 export const LinkInput = z.strictObject({
@@ -108,6 +146,8 @@ customers.post("/:id/identifiers", write, async (c) => {
     input.reason ?? `linked ${identifier.key} through the API`,
     input.actor,
   );
+  const ws = c.get("principal").workspace;
+  await recordAudit(c.env, ws, auditSource(c, input.actor), linkEntries(id, identifier, merge));
   return c.json({ identifier, merge, customer: await view(c, id) }, 201);
 });
 
@@ -117,8 +157,17 @@ customers.delete("/:id/identifiers/:type/:value", write, async (c) => {
   const parsed = Identifier.safeParse({ type: c.req.param("type"), value: c.req.param("value") });
   if (!parsed.success) fail(404, "identifier_not_found", "Identifier not linked");
   const identifier = await normalizeOne(c, parsed.data, "asserted", "api");
-  unwrap(await customerStub(c.env, ws, id).unlink(identifier.key));
+  const removed = unwrap(await customerStub(c.env, ws, id).unlink(identifier.key));
   await identityStub(c.env, ws, identifier.key).unlink(ws, id);
+  await recordAudit(c.env, ws, auditSource(c), [
+    {
+      action: "identifier.unlinked",
+      customerId: id,
+      identifier: { type: removed.type, key: removed.key },
+      before: { customerId: id, verification: removed.verification, source: removed.source },
+      after: null,
+    },
+  ]);
   return c.json(await view(c, id));
 });
 
@@ -144,6 +193,7 @@ customers.post("/:id/merges", write, async (c) => {
   const merge = unwrap(
     await mergeCustomers(c.env, ws, id, input.customerId, input.reason, input.actor),
   );
+  await recordAudit(c.env, ws, auditSource(c, input.actor), [mergeEntry(merge)]);
   return c.json({ merge, customer: await view(c, id) }, 201);
 });
 
@@ -151,6 +201,16 @@ customers.post("/:id/merges/:mergeId/undo", write, async (c) => {
   const id = customerIdOf(c);
   const ws = c.get("principal").workspace;
   const out = unwrap(await unmergeCustomers(c.env, ws, id, c.req.param("mergeId")));
+  await recordAudit(c.env, ws, auditSource(c), [
+    {
+      action: "merge.undone",
+      customerId: id,
+      otherCustomerId: out.restoredCustomerId,
+      target: { mergeId: out.mergeId },
+      before: { survivorId: id, absorbedId: out.restoredCustomerId },
+      after: { restoredCustomerId: out.restoredCustomerId },
+    },
+  ]);
   return c.json({
     ...out,
     customer: await view(c, id),
@@ -174,6 +234,14 @@ customers.post("/:id/verifications", write, async (c) => {
     type: identifier.type,
     value: identifier.value,
   });
+  await recordAudit(c.env, ws, auditSource(c), [
+    {
+      action: "verification.started",
+      customerId: id,
+      identifier: { type: identifier.type, key: identifier.key },
+      target: { verificationId: issued.id, expiresAt: issued.expiresAt },
+    },
+  ]);
   return c.json({ ...issued, identifier: { type: identifier.type, value: identifier.value } }, 201);
 });
 
@@ -188,7 +256,21 @@ customers.post("/:id/verifications/:vid/confirm", write, async (c) => {
   const ws = c.get("principal").workspace;
   const input = await jsonBody(c, ConfirmInput);
   const stub = customerStub(c.env, ws, id);
-  const checked = unwrap(await stub.confirmVerification(c.req.param("vid"), input.code));
+  const vid = c.req.param("vid");
+  const result = await stub.confirmVerification(vid, input.code);
+  if (!result.ok && result.error.code !== "verification_not_found") {
+    // A wrong or expired code used up an attempt: recorded, then refused as before.
+    const attemptsLeft =
+      result.error.code === "verification_failed" ? result.error.attemptsLeft : undefined;
+    await recordAudit(c.env, ws, auditSource(c, input.actor), [
+      {
+        action: "verification.failed",
+        customerId: id,
+        target: { verificationId: vid, reason: result.error.code, attemptsLeft },
+      },
+    ]);
+  }
+  const checked = unwrap(result);
   const identifier = await normalizeOne(
     c,
     { type: checked.type as Identifier["type"], value: checked.value },
@@ -203,11 +285,23 @@ customers.post("/:id/verifications/:vid/confirm", write, async (c) => {
     input.actor,
   );
   const customer = await view(c, id);
+  const settled: AuditEntryInput[] = [];
   for (const p of customer.pendingLinks) {
     if (p.status === "pending" && `${p.identifier.type}:${p.identifier.value}` === identifier.key) {
       await stub.settlePending(p.id, "confirmed");
+      settled.push(pendingEntry("pending_link.confirmed", id, p, identifier));
     }
   }
+  await recordAudit(c.env, ws, auditSource(c, input.actor), [
+    {
+      action: "verification.confirmed",
+      customerId: id,
+      identifier: { type: identifier.type, key: identifier.key },
+      target: { verificationId: vid },
+    },
+    ...linkEntries(id, identifier, merge),
+    ...settled,
+  ]);
   return c.json({ identifier, merge, customer: await view(c, id) });
 });
 
@@ -235,18 +329,44 @@ customers.post("/:id/pending-links/:pid/confirm", write, async (c) => {
     input.actor,
   );
   await stub.settlePending(pending.id, "confirmed");
+  await recordAudit(c.env, ws, auditSource(c, input.actor), [
+    pendingEntry("pending_link.confirmed", id, pending, identifier),
+    ...linkEntries(id, identifier, merge),
+  ]);
   return c.json({ merge, customer: await view(c, id) });
 });
 
 customers.post("/:id/pending-links/:pid/reject", write, async (c) => {
   const id = customerIdOf(c);
   const ws = c.get("principal").workspace;
-  await jsonBody(c, SettleInput);
+  const input = await jsonBody(c, SettleInput);
   const pending = (await view(c, id)).pendingLinks.find((p) => p.id === c.req.param("pid"));
   if (!pending) fail(404, "pending_link_not_found", "Pending link not found");
   if (pending.status !== "pending") {
     fail(409, "pending_link_settled", "Pending link already settled", `it is ${pending.status}`);
   }
   unwrap(await customerStub(c.env, ws, id).settlePending(pending.id, "rejected"));
+  const { type, value } = pending.identifier;
+  await recordAudit(c.env, ws, auditSource(c, input.actor), [
+    pendingEntry("pending_link.rejected", id, pending, { type, key: `${type}:${value}` }),
+  ]);
   return c.json(await view(c, id));
 });
+
+/** A pending link's settlement; the other customer is the one the identifier belonged to. */
+function pendingEntry(
+  action: "pending_link.confirmed" | "pending_link.rejected",
+  customerId: string,
+  pending: PendingLinkView,
+  identifier: { type: string; key: string },
+): AuditEntryInput {
+  return {
+    action,
+    customerId,
+    otherCustomerId: pending.otherCustomerId,
+    identifier: { type: identifier.type, key: identifier.key },
+    target: { pendingLinkId: pending.id },
+    before: { status: "pending" },
+    after: { status: action === "pending_link.confirmed" ? "confirmed" : "rejected" },
+  };
+}

@@ -1,8 +1,10 @@
 import { Hono, type Context } from "hono";
+import { every } from "hono/combine";
 import * as z from "zod";
 import type { AppEnv } from "../env";
 import { requireScope } from "../http/auth";
 import { fail } from "../http/problem";
+import { providerHookLimit } from "../http/ratelimit";
 import { jsonBody, query } from "../http/validate";
 import { workspaceSettings } from "../objects/workspace/settings";
 import { ASSERTION_MAX_CHARS } from "../context/assertion";
@@ -21,7 +23,8 @@ import { ivrAnswer } from "../context/ivr";
  */
 export const ivrHooks = new Hono<AppEnv>();
 // Per route, not `use("*")`: this sub-app shares /hooks/:workspace with signature-checked hooks.
-const auth = requireScope("context:read");
+// A call-start lookup is never refused for rate: it counts as a provider webhook, not per key.
+const auth = every(requireScope("context:read", { keyLimits: false }), providerHookLimit);
 
 async function settingsFor(c: Context<AppEnv>) {
   const ws = c.req.param("workspace") ?? "";
