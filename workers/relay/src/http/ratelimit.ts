@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Principal } from "../env";
 import { fail } from "./problem";
@@ -235,8 +236,22 @@ export function hookPolicy(path: string): HookPolicy {
 }
 
 /** Middleware for the signature-checked provider webhooks (routes/hooks.ts). */
+/**
+ * The request's `waitUntil`, or undefined when it runs without an execution context (Hono's
+ * `app.request` in tests, or an embedder that passes none): `c.executionCtx` throws there, and a
+ * rate-limit count must never turn a call-start lookup into a 503.
+ */
+function waitUntilOf(c: Context<AppEnv>): ((p: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (p) => ctx.waitUntil(p);
+  } catch {
+    return undefined;
+  }
+}
+
 export const providerHookLimit = createMiddleware<AppEnv>(async (c, next) => {
   const ws = c.req.param("workspace") ?? "";
-  await limitHook(c.env, ws, hookPolicy(c.req.path), (p) => c.executionCtx.waitUntil(p));
+  await limitHook(c.env, ws, hookPolicy(c.req.path), waitUntilOf(c));
   await next();
 });
