@@ -17,7 +17,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ["**/*.ts"],
+    files: ["**/*.ts", "**/*.tsx"],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -35,7 +35,7 @@ export default tseslint.config(
   },
   {
     // Objects are named in one place (objects/access.ts), always under a workspace.
-    files: ["workers/relay/src/**/*.ts"],
+    files: ["workers/relay/src/**/*.ts", "workers/relay/src/**/*.tsx"],
     ignores: ["workers/relay/src/objects/access.ts", "workers/relay/src/faults.ts"],
     rules: {
       "no-restricted-syntax": [

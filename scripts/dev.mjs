@@ -4,8 +4,8 @@
 //
 // Environment: PORT (default 8787), BATON_PERSIST (default .wrangler/state),
 // ADMIN_SECRET (default "dev-admin-secret": local only — set your own for anything shared),
-// CHAT_SESSION_SECRET, REPLY_TOKEN_SECRET and SETTINGS_KEYS (default: random local values, see
-// devSecrets() below; never printed).
+// CHAT_SESSION_SECRET, REPLY_TOKEN_SECRET, SETTINGS_KEYS and CONSOLE_SESSION_SECRET (default:
+// random local values, see devSecrets() below; never printed).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -40,6 +40,7 @@ function devSecrets() {
     CHAT_SESSION_SECRET: stored.CHAT_SESSION_SECRET ?? randomBytes(32).toString("base64url"),
     REPLY_TOKEN_SECRET: stored.REPLY_TOKEN_SECRET ?? randomBytes(32).toString("base64url"),
     SETTINGS_KEYS: stored.SETTINGS_KEYS ?? `dev1:${randomBytes(32).toString("base64")}`,
+    CONSOLE_SESSION_SECRET: stored.CONSOLE_SESSION_SECRET ?? randomBytes(32).toString("base64url"),
   };
   mkdirSync(persist, { recursive: true });
   if (JSON.stringify(made) !== JSON.stringify(stored)) {
@@ -89,6 +90,9 @@ const dev = spawn(
     persist,
     "--var",
     `ADMIN_SECRET:${adminSecret}`,
+    // The console's local sign-in form (docs/console.md); never set in production.
+    "--var",
+    "CONSOLE_LOCAL_SIGNIN:1",
     // The local secrets; then a .dev.vars of your own, whose values win (wrangler reads it only
     // when no env file is named, so it is named here).
     "--env-file",
@@ -186,6 +190,8 @@ console.log(`
 Baton is running at ${base} (local Durable Objects and D1 in ${persist}).
 Workspace "${DEV_WORKSPACE}", API key (admin scope):
   export BATON_KEY=${devKey}
+
+The console: ${base}/console (local sign-in; \`./baton demo\` seeds demo journeys)
 
 Walk through one journey (the README's walk-through, for this address):
 

@@ -90,5 +90,9 @@ export const TAGS: { name: string; description: string }[] = [
   { name: "Provider webhooks", description: "Twilio and email providers (§11b)." },
   { name: "Web chat", description: "Browser sessions, the socket, the widget (§7)." },
   { name: "MCP", description: "The Model Context Protocol endpoint for AI agents." },
+  {
+    name: "Console",
+    description: "The people's console: embed links and its pages (docs/console.md).",
+  },
   { name: "Meta", description: "Health, this document and its reference page." },
 ];

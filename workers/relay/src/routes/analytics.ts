@@ -267,13 +267,31 @@ async function replayEvents(
   }
 }
 
+/**
+ * The window of a request: `to` defaults to now and `from` to defaultWindowDays before `to`;
+ * a 400 invalid_query when from is not before to or the window is too long. `horizon` (epoch
+ * ms) ends open waiting intervals. Shared with the console's effort dashboard.
+ */
+export function effortWindow(
+  q: { from?: string | undefined; to?: string | undefined },
+  nowMs: number,
+): { from: string; to: string; horizon: number } {
+  const to = q.to ?? new Date(nowMs).toISOString();
+  const from =
+    q.from ?? new Date(Date.parse(to) - ANALYTICS_LIMITS.defaultWindowDays * DAY_MS).toISOString();
+  if (from >= to) badQuery("from", "must be before to");
+  if (Date.parse(to) - Date.parse(from) > ANALYTICS_LIMITS.maxWindowDays * DAY_MS) {
+    badQuery("from", `the window from..to spans at most ${ANALYTICS_LIMITS.maxWindowDays} days`);
+  }
+  return { from, to, horizon: Math.min(Date.parse(to), nowMs) };
+}
+
 export const analytics = new Hono<AppEnv>();
 
 analytics.get("/effort", requireScope("journeys:read"), async (c) => {
   const q = query(c, EffortQuery);
   const ws = c.get("principal").workspace;
   const nowMs = Date.now();
-  const now = new Date(nowMs).toISOString();
   const startOverDays = q.startOverDays ?? 7;
 
   if (q.journey !== undefined) {
@@ -298,14 +316,7 @@ analytics.get("/effort", requireScope("journeys:read"), async (c) => {
     });
   }
 
-  const to = q.to ?? now;
-  const from =
-    q.from ?? new Date(Date.parse(to) - ANALYTICS_LIMITS.defaultWindowDays * DAY_MS).toISOString();
-  if (from >= to) badQuery("from", "must be before to");
-  if (Date.parse(to) - Date.parse(from) > ANALYTICS_LIMITS.maxWindowDays * DAY_MS) {
-    badQuery("from", `the window from..to spans at most ${ANALYTICS_LIMITS.maxWindowDays} days`);
-  }
-  const horizon = Math.min(Date.parse(to), nowMs);
+  const { from, to, horizon } = effortWindow(q, nowMs);
   const groupBy = q.groupBy ?? "workspace";
   const list = await journeyEfforts(
     c.env.DB,

@@ -11,7 +11,7 @@ import { normalizeIdentifiers } from "../ingest/normalize";
 import { customerStub, identityStub } from "../objects/access";
 import type { LinkedIdentifier, PendingLinkView } from "../objects/customer/types";
 import { workspaceSettings } from "../objects/workspace/settings";
-import { recordAudit, type AuditEntryInput } from "../objects/workspace/audit";
+import { recordAudit, type AuditEntryInput, type AuditSource } from "../objects/workspace/audit";
 import type { MergeOutcome } from "../identity/merge";
 import { auditSource } from "./audit";
 
@@ -32,8 +32,12 @@ function customerIdOf(c: Context<AppEnv>): string {
 }
 
 async function view(c: Context<AppEnv>, id: string) {
-  const ws = c.get("principal").workspace;
-  return unwrap(await customerStub(c.env, ws, id).view(ws, id));
+  return await customerView(c.env, c.get("principal").workspace, id);
+}
+
+/** A customer's view (a merged-away one too, with `mergedInto`), or 404 customer_not_found. */
+export async function customerView(env: Env, ws: string, id: string) {
+  return unwrap(await customerStub(env, ws, id).view(ws, id));
 }
 
 async function normalizeOne(
@@ -187,21 +191,63 @@ customers.post("/:id/merges", write, async (c) => {
       "Cannot merge a customer into itself",
       "customerId: must be another customer",
     );
-  await view(c, id);
-  await view(c, input.customerId);
   const ws = c.get("principal").workspace;
-  const merge = unwrap(
-    await mergeCustomers(c.env, ws, id, input.customerId, input.reason, input.actor),
+  const merge = await mergeAndRecord(
+    c.env,
+    ws,
+    id,
+    input.customerId,
+    input.reason,
+    input.actor,
+    auditSource(c, input.actor),
   );
-  await recordAudit(c.env, ws, auditSource(c, input.actor), [mergeEntry(merge)]);
   return c.json({ merge, customer: await view(c, id) }, 201);
 });
+
+/**
+ * Merges `absorbedId` into `survivorId` (both must exist) and records it in the audit log.
+ * Shared by POST /v1/customers/:id/merges and the console's customer page.
+ */
+export async function mergeAndRecord(
+  env: Env,
+  ws: string,
+  survivorId: string,
+  absorbedId: string,
+  reason: string,
+  actor: unknown,
+  source: AuditSource,
+): Promise<MergeOutcome> {
+  await customerView(env, ws, survivorId);
+  await customerView(env, ws, absorbedId);
+  const merge = unwrap(await mergeCustomers(env, ws, survivorId, absorbedId, reason, actor));
+  await recordAudit(env, ws, source, [mergeEntry(merge)]);
+  return merge;
+}
 
 customers.post("/:id/merges/:mergeId/undo", write, async (c) => {
   const id = customerIdOf(c);
   const ws = c.get("principal").workspace;
-  const out = unwrap(await unmergeCustomers(c.env, ws, id, c.req.param("mergeId")));
-  await recordAudit(c.env, ws, auditSource(c), [
+  const out = await undoMergeAndRecord(c.env, ws, id, c.req.param("mergeId"), auditSource(c));
+  return c.json({
+    ...out,
+    customer: await view(c, id),
+    restored: await view(c, out.restoredCustomerId),
+  });
+});
+
+/**
+ * Undoes merge `mergeId` of survivor `id` and records it in the audit log. Shared by
+ * POST /v1/customers/:id/merges/:mergeId/undo and the console's customer page.
+ */
+export async function undoMergeAndRecord(
+  env: Env,
+  ws: string,
+  id: string,
+  mergeId: string,
+  source: AuditSource,
+): Promise<{ mergeId: string; restoredCustomerId: string }> {
+  const out = unwrap(await unmergeCustomers(env, ws, id, mergeId));
+  await recordAudit(env, ws, source, [
     {
       action: "merge.undone",
       customerId: id,
@@ -211,12 +257,8 @@ customers.post("/:id/merges/:mergeId/undo", write, async (c) => {
       after: { restoredCustomerId: out.restoredCustomerId },
     },
   ]);
-  return c.json({
-    ...out,
-    customer: await view(c, id),
-    restored: await view(c, out.restoredCustomerId),
-  });
-});
+  return out;
+}
 
 export const VerificationInput = z.strictObject({
   identifier: Identifier.omit({ verification: true }),

@@ -8,6 +8,8 @@ export interface SearchParams {
   status?: string | undefined;
   owner?: string | undefined;
   updatedSince?: string | undefined;
+  /** Only journeys updated before this instant (the console's time range; not on the API). */
+  updatedBefore?: string | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -46,6 +48,7 @@ export async function searchJourneys(d1: D1Database, workspace: string, q: Searc
   if (q.status) where.push(eq(j.status, q.status));
   if (q.owner) where.push(eq(j.ownerId, q.owner));
   if (q.updatedSince) where.push(gte(j.updatedAt, q.updatedSince));
+  if (q.updatedBefore) where.push(lt(j.updatedAt, q.updatedBefore));
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
     const before = or(
