@@ -248,7 +248,7 @@ export const FOLLOW_UPS: Record<string, (ws: string, key: string) => Promise<Pre
 export async function journeysOf(ws: string, identity: string): Promise<string[]> {
   const idStub = env.IDENTITY.get(env.IDENTITY.idFromName(`${ws}/${identity}`));
   const link = await runInDurableObject(idStub, (o: IdentityObject) => o.lookup(ws));
-  if (!link) return [];
+  if (!link || "erased" in link) return [];
   const customer = env.CUSTOMER.get(env.CUSTOMER.idFromName(`${ws}/${link.customerId}`));
   return runInDurableObject(customer, (_o, state) =>
     state.storage.sql

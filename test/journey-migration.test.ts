@@ -19,11 +19,17 @@ function undoV7(sql: SqlStorage): void {
   for (const t of ["predecessors", "touches"]) sql.exec(`DROP TABLE ${t}`);
 }
 
-/** Takes away the v8 outreach table and the promise columns it added. */
+/** Takes away the v8 outreach table and the promise columns it added, and v9 with them. */
 function undoV8(sql: SqlStorage): void {
+  undoV9(sql);
   sql.exec("DROP TABLE outreach");
   for (const c of ["at_risk_at", "nudge_leads", "nudge_at"])
     sql.exec(`ALTER TABLE promises DROP COLUMN ${c}`);
+}
+
+/** Takes away the v9 thread_refs table (erasure). */
+function undoV9(sql: SqlStorage): void {
+  sql.exec("DROP TABLE thread_refs");
 }
 
 describe("journey object schema migrations", () => {

@@ -30,6 +30,13 @@ const EXPECTED_REFUSALS: Record<string, string> = {
   rejectPendingLink: "pending_link_not_found",
   // The example links a made-up journey id: validated, then not found.
   linkPredecessor: "predecessor_not_found",
+  // The embed link names a made-up journey: validated, then not found.
+  createEmbedLink: "journey_not_found",
+  // Erasure examples name a made-up customer, identifier and job.
+  eraseCustomer: "customer_not_found",
+  getCustomerErasure: "erasure_not_found",
+  requestErasure: "customer_not_found",
+  getErasure: "erasure_not_found",
 };
 
 /** Problem codes that mean the request itself was refused as malformed. */

@@ -52,6 +52,15 @@ export async function startRelay(name, { ready = /export BATON_KEY=(\S+)/ } = {}
     base: `http://127.0.0.1:${port}`,
     key: /export BATON_KEY=(\S+)/.exec(output)[1],
     output: () => output,
+    /** The relay's state folder (BATON_PERSIST), removed by stop(). */
+    persist,
+    /** Ends the relay and waits for it to exit, keeping its state folder (stop() removes it). */
+    async halt() {
+      if (server.exitCode !== null) return;
+      const exited = new Promise((resolve) => server.once("exit", resolve));
+      process.kill(-server.pid, "SIGTERM");
+      await Promise.race([exited, sleep(15_000)]);
+    },
     stop,
   };
 }

@@ -758,6 +758,78 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/customers/{id}/erasure": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The erasure of a customer
+     * @description Needs an API key with scope `customers:read` (or `admin`).
+     */
+    get: operations["getCustomerErasure"];
+    put?: never;
+    /**
+     * Erase a customer
+     * @description Erasure removes the customer, the customers merged into it, every journey of theirs (events, facts, promises, constraints, outboxes; live chat sockets are closed first), their identifier and thread objects, their D1 history rows, and the outbound webhook messages, deliveries and dead letters about them. It leaves only tombstones (hashes of the provider message ids), so a late provider retry stores nothing and a new contact from the same address starts a new customer. The job runs in the background and resumes after a failure; `customer.erased` is sent to webhook subscribers when it completes. A second request for the same customer (by id or by any of its identifiers) answers the first job with 200.
+     *
+     *     Needs an API key with scope `customers:erase` (or `admin`).
+     */
+    post: operations["eraseCustomer"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/erasures": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List erasure jobs, newest first
+     * @description Needs an API key with scope `customers:read` (or `admin`).
+     */
+    get: operations["listErasures"];
+    put?: never;
+    /**
+     * Erase a customer by id or by identifier
+     * @description Erasure removes the customer, the customers merged into it, every journey of theirs (events, facts, promises, constraints, outboxes; live chat sockets are closed first), their identifier and thread objects, their D1 history rows, and the outbound webhook messages, deliveries and dead letters about them. It leaves only tombstones (hashes of the provider message ids), so a late provider retry stores nothing and a new contact from the same address starts a new customer. The job runs in the background and resumes after a failure; `customer.erased` is sent to webhook subscribers when it completes. A second request for the same customer (by id or by any of its identifiers) answers the first job with 200. By identifier, the value is normalized as everywhere else ("(415) 555-0100" finds +14155550100).
+     *
+     *     Needs an API key with scope `customers:erase` (or `admin`).
+     */
+    post: operations["requestErasure"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/erasures/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An erasure job's status
+     * @description Needs an API key with scope `customers:read` (or `admin`).
+     */
+    get: operations["getErasure"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/webhooks": {
     parameters: {
       query?: never;
@@ -1506,6 +1578,512 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/console/embed-links": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Mint a short-lived screen-pop link for an agent desktop's iframe
+     * @description A signed link to one journey's screen pop (docs/console.md, "Screen pop and embedding"). Opening it starts a console session scoped to that journey only, without Cloudflare Access; it lives `ttlSeconds` (default 300, at most 900). Needs `journeys:write` and `context:read` (the pop shows the context and acts on the journey): 403 `insufficient_scope` names the one missing. 404 `journey_not_found` for a journey not in the key's workspace; 503 `console_not_configured` without CONSOLE_SESSION_SECRET.
+     *
+     *     Needs an API key with scope `journeys:write` (or `admin`).
+     */
+    post: operations["createEmbedLink"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/assets/{name}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A console asset (script or stylesheet), cached for a year
+     * @description No API key: public asset.
+     */
+    get: operations["consoleAssetsName"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/sign-in": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Console page /console/sign-in
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    get: operations["consoleSignIn"];
+    put?: never;
+    /**
+     * Console form /console/sign-in (needs the session's CSRF token)
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    post: operations["consolePostSignIn"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/pop": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Console page /console/pop
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    get: operations["consolePop"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Console page /console
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    get: operations["consoleRoot"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/sign-out": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Console form /console/sign-out (needs the session's CSRF token)
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    post: operations["consolePostSignOut"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/signed-out": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Console page /console/signed-out
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    get: operations["consoleSignedOut"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/pop/panel": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Console page /console/pop/panel
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    get: operations["consolePopPanel"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/pop/socket": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The screen pop's live socket (WebSocket upgrade)
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    get: operations["consolePopSocket"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/pop/take": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Console form /console/pop/take (needs the session's CSRF token)
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    post: operations["consolePostPopTake"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/pop/action": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Console form /console/pop/action (needs the session's CSRF token)
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    post: operations["consolePostPopAction"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/pop/promise": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Console form /console/pop/promise (needs the session's CSRF token)
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    post: operations["consolePostPopPromise"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/pop/settle": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Console form /console/pop/settle (needs the session's CSRF token)
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    post: operations["consolePostPopSettle"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/pop/constraint": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Console form /console/pop/constraint (needs the session's CSRF token)
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    post: operations["consolePostPopConstraint"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/pop/handoff": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Console form /console/pop/handoff (needs the session's CSRF token)
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    post: operations["consolePostPopHandoff"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/pop/resolve": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Console form /console/pop/resolve (needs the session's CSRF token)
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    post: operations["consolePostPopResolve"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/journeys/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Console page /console/journeys/:id
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    get: operations["consoleJourneysId"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/worklist": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Console page /console/worklist
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    get: operations["consoleWorklist"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/search": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Console page /console/search
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    get: operations["consoleSearch"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/customers": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Console page /console/customers
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    get: operations["consoleCustomers"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/customers/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Console page /console/customers/:id
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    get: operations["consoleCustomersId"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/customers/{id}/merges": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Console form /console/customers/:id/merges (needs the session's CSRF token)
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    post: operations["consolePostCustomersIdMerges"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/customers/{id}/merges/{mergeId}/undo": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Console form /console/customers/:id/merges/:mergeId/undo (needs the session's CSRF token)
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    post: operations["consolePostCustomersIdMergesMergeIdUndo"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/dashboard": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Console page /console/dashboard
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    get: operations["consoleDashboard"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/console/dashboard.csv": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Console page /console/dashboard.csv
+     * @description No API key: a console session cookie (Cloudflare Access or the local sign-in; docs/console.md), or an embed link.
+     */
+    get: operations["consoleDashboardCsv"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1772,6 +2350,13 @@ export interface components {
       };
       reason?: string;
     };
+    ErasureRequest: {
+      customerId?: string;
+      identifier?: {
+        type: components["schemas"]["IdentifierType"];
+        value: string;
+      };
+    };
     WebhookCreateInput: {
       url: string;
       description?: string | null;
@@ -1802,6 +2387,7 @@ export interface components {
         | "caller:assert"
         | "customers:read"
         | "customers:write"
+        | "customers:erase"
         | "webhooks:manage"
         | "audit:read"
         | "admin"
@@ -2020,6 +2606,14 @@ export interface components {
         /** @default 365 */
         retentionDays?: number;
       };
+      retention?: {
+        /** @default 365 */
+        messageBodyDays?: number;
+        /** @default 730 */
+        eventDays?: number;
+        /** @default 365 */
+        resolvedJourneyDays?: number;
+      };
       providers?: {
         twilio?: {
           authToken: string;
@@ -2096,6 +2690,11 @@ export interface components {
       name?: string;
       text?: string;
       clientId?: string;
+    };
+    EmbedLinkInput: {
+      journeyId: components["schemas"]["JourneyId"];
+      /** @default 300 */
+      ttlSeconds?: number;
     };
     /** @description application/problem+json (RFC 9457); docs/api.md §13 lists every code */
     Problem: {
@@ -2655,6 +3254,64 @@ export interface components {
     } & {
       [key: string]: unknown;
     };
+    /** @description an erasure job */
+    Erasure: {
+      /** @description era_… */
+      id: string;
+      /** @description the customer erased (after following merges) */
+      customerId: string;
+      /** @enum {string} */
+      status: "running" | "failed_retrying" | "completed";
+      /**
+       * @description the step the job is in; done once completed
+       * @enum {string}
+       */
+      step:
+        | "material"
+        | "identities"
+        | "threads"
+        | "customers"
+        | "journeys"
+        | "history"
+        | "webhooks"
+        | "notify"
+        | "done";
+      /** @description RFC 3339, UTC */
+      requestedAt: string;
+      /** @description RFC 3339, UTC */
+      updatedAt: string;
+      completedAt: string | null;
+      /** @description failed runs so far; each is retried with backoff */
+      attempts: number;
+      lastError: string | null;
+      /** @description when a failed job runs again */
+      nextAttemptAt: string | null;
+      counts: {
+        customers: number;
+        journeys: number;
+        events: number;
+        identifiers: number;
+        threads: number;
+        tombstones: number;
+        socketsClosed: number;
+        historyRows: number;
+        webhookMessages: number;
+        webhooksQueued: number;
+      } & {
+        [key: string]: unknown;
+      };
+      /** @description what the job met and finished first: live chat sockets, pending links, merges */
+      notes: string[];
+      requestedBy: unknown;
+    } & {
+      [key: string]: unknown;
+    };
+    ErasurePage: {
+      items: components["schemas"]["Erasure"][];
+      nextCursor: string | null;
+    } & {
+      [key: string]: unknown;
+    };
     SubscriptionCreated: {
       id: string;
       url: string;
@@ -2703,6 +3360,7 @@ export interface components {
           | "verification.failed"
           | "pending_link.confirmed"
           | "pending_link.rejected"
+          | "erasure.requested"
           | "customer.erased"
           | "customer.exported";
         /** @description who: the API key, the ADMIN_SECRET, or Baton itself */
@@ -2758,6 +3416,7 @@ export interface components {
         | "caller:assert"
         | "customers:read"
         | "customers:write"
+        | "customers:erase"
         | "webhooks:manage"
         | "audit:read"
         | "admin"
@@ -2782,6 +3441,7 @@ export interface components {
         | "caller:assert"
         | "customers:read"
         | "customers:write"
+        | "customers:erase"
         | "webhooks:manage"
         | "audit:read"
         | "admin"
@@ -2849,6 +3509,15 @@ export interface components {
       name: "baton";
       /** @constant */
       health: "ok";
+    } & {
+      [key: string]: unknown;
+    };
+    EmbedLink: {
+      /** @description /console/pop?journey=…&t=…: open it in the desktop's iframe */
+      url: string;
+      journeyId: string;
+      /** @description RFC 3339, UTC: the link opens a session until then */
+      expiresAt: string;
     } & {
       [key: string]: unknown;
     };
@@ -4041,6 +4710,147 @@ export interface operations {
       "4XX": components["responses"]["Problem"];
     };
   };
+  getCustomerErasure: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components["schemas"]["CustomerId"];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the job that erased, or is erasing, this customer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Erasure"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  eraseCustomer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components["schemas"]["CustomerId"];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the job that already erased, or is erasing, this customer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Erasure"];
+        };
+      };
+      /** @description the job started (Location: /v1/erasures/:id) */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Erasure"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  listErasures: {
+    parameters: {
+      query?: {
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description { items, nextCursor } */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErasurePage"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  requestErasure: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ErasureRequest"];
+      };
+    };
+    responses: {
+      /** @description the job that already erased, or is erasing, this customer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Erasure"];
+        };
+      };
+      /** @description the job started (Location: /v1/erasures/:id) */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Erasure"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  getErasure: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the job */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Erasure"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
   listWebhooks: {
     parameters: {
       query?: never;
@@ -4383,6 +5193,7 @@ export interface operations {
           | "verification.failed"
           | "pending_link.confirmed"
           | "pending_link.rejected"
+          | "erasure.requested"
           | "customer.erased"
           | "customer.exported";
         limit?: number;
@@ -4434,6 +5245,7 @@ export interface operations {
           | "verification.failed"
           | "pending_link.confirmed"
           | "pending_link.rejected"
+          | "erasure.requested"
           | "customer.erased"
           | "customer.exported";
         limit?: number;
@@ -5218,6 +6030,569 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description a self-contained HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  createEmbedLink: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["EmbedLinkInput"];
+      };
+    };
+    responses: {
+      /** @description { url, journeyId, expiresAt } */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["EmbedLink"];
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consoleAssetsName: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the asset */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/javascript": string;
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consoleSignIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description an HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePostSignIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description done: back to the page that sent the form */
+      303: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePop: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description an HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consoleRoot: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description an HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePostSignOut: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description done: back to the page that sent the form */
+      303: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consoleSignedOut: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description an HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePopPanel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description an HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePopSocket: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description switching to the WebSocket */
+      101: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePostPopTake: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description done: back to the page that sent the form */
+      303: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePostPopAction: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description done: back to the page that sent the form */
+      303: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePostPopPromise: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description done: back to the page that sent the form */
+      303: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePostPopSettle: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description done: back to the page that sent the form */
+      303: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePostPopConstraint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description done: back to the page that sent the form */
+      303: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePostPopHandoff: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description done: back to the page that sent the form */
+      303: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePostPopResolve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description done: back to the page that sent the form */
+      303: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consoleJourneysId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description an HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consoleWorklist: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description an HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consoleSearch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description an HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consoleCustomers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description an HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consoleCustomersId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description an HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePostCustomersIdMerges: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description done: back to the page that sent the form */
+      303: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consolePostCustomersIdMergesMergeIdUndo: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        mergeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description done: back to the page that sent the form */
+      303: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consoleDashboard: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description an HTML page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      503: components["responses"]["Unavailable"];
+      "4XX": components["responses"]["Problem"];
+    };
+  };
+  consoleDashboardCsv: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description an HTML page */
       200: {
         headers: {
           [name: string]: unknown;

@@ -117,6 +117,33 @@ export const OutreachSettings = z.strictObject({
 });
 export type OutreachSettings = z.output<typeof OutreachSettings>;
 
+/** The most days any retention class may keep (ten years, as `audit.retentionDays`). */
+export const RETENTION_MAX_DAYS = 3650;
+
+const retentionDays = (fallback: number) =>
+  z.number().int().min(1).max(RETENTION_MAX_DAYS).default(fallback);
+
+/**
+ * How long a workspace keeps each class of data, in whole days (docs/privacy.md, "Retention").
+ * Every value is 1–3650; there is no "keep forever". A message body cannot outlive its event,
+ * so `messageBodyDays` must not exceed `eventDays`. The block is replaced whole by a patch:
+ * a value left out takes its default.
+ */
+export const RetentionSettings = z
+  .strictObject({
+    /** The text and data of `message` and `call` events are replaced by `[expired]` after this. */
+    messageBodyDays: retentionDays(365),
+    /** Events (of every type) are deleted this long after they occurred. */
+    eventDays: retentionDays(730),
+    /** A journey resolved this long ago (and not reopened) is deleted whole. */
+    resolvedJourneyDays: retentionDays(365),
+  })
+  .refine((r) => r.messageBodyDays <= r.eventDays, {
+    message: "messageBodyDays must not exceed eventDays (a body cannot outlive its event)",
+    path: ["messageBodyDays"],
+  });
+export type RetentionSettings = z.output<typeof RetentionSettings>;
+
 /** An owner to escalate to: a person, a team or a bot, as PUT /v1/journeys/:id/owner takes. */
 export const FallbackOwner = z.strictObject({
   kind: z.enum(["person", "team", "bot"]).default("team"),
@@ -317,6 +344,15 @@ export const WorkspaceSettings = z.strictObject({
   audit: z
     .strictObject({ retentionDays: z.number().int().min(1).max(3650).default(365) })
     .default({ retentionDays: 365 }),
+  /**
+   * Retention per class, in days (docs/privacy.md, "Retention"): message bodies are replaced by
+   * a marker, events deleted, resolved journeys deleted whole. Audit entries: `audit`.
+   */
+  retention: RetentionSettings.default({
+    messageBodyDays: 365,
+    eventDays: 730,
+    resolvedJourneyDays: 365,
+  }),
   /** Outreach: messages Baton sends on its own (see OutreachSettings). */
   outreach: OutreachSettings.default({
     customerUpdates: [],
@@ -408,6 +444,7 @@ export const WorkspaceSettingsPatch = z.strictObject({
   replies: WorkspaceSettings.shape.replies.unwrap().optional(),
   outreach: WorkspaceSettings.shape.outreach.unwrap().optional(),
   audit: WorkspaceSettings.shape.audit.unwrap().optional(),
+  retention: RetentionSettings.optional(),
   providers: z
     .strictObject({
       twilio: WorkspaceSettings.shape.providers

@@ -3,6 +3,7 @@
  * the hot path never reads it. Every table is keyed by workspace first. docs/storage.md
  * explains each column. Times are UTC ISO-8601 strings (they sort as text).
  */
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /** One row per journey: its latest snapshot, replaced only by a newer sequence number. */
@@ -43,6 +44,10 @@ export const journeys = sqliteTable(
     index("journeys_updated").on(t.workspaceId, t.updatedAt),
     // Effort analytics select journeys by creation time (routes/analytics.ts).
     index("journeys_created").on(t.workspaceId, t.createdAt, t.id),
+    // Retention: journeys resolved longer ago than the workspace keeps them (history/retention.ts).
+    index("journeys_resolved")
+      .on(t.workspaceId, t.resolvedAt)
+      .where(sql`resolved_at IS NOT NULL`),
   ],
 );
 
@@ -69,6 +74,12 @@ export const events = sqliteTable(
     primaryKey({ columns: [t.workspaceId, t.journeyId, t.seq] }),
     index("events_recorded").on(t.workspaceId, t.recordedAt),
     index("events_type").on(t.workspaceId, t.type, t.recordedAt),
+    // Retention (history/retention.ts): events past `eventDays`, and the bodies still to
+    // blank past `messageBodyDays` (the WHERE is repeated word for word by the purge query).
+    index("events_occurred").on(t.workspaceId, t.occurredAt),
+    index("events_body_expiry")
+      .on(t.workspaceId, t.occurredAt)
+      .where(sql`type IN ('message', 'call') AND text IS NOT '[expired]'`),
   ],
 );
 
@@ -139,4 +150,20 @@ export const historyDead = sqliteTable(
     deadAt: text("dead_at").notNull(),
   },
   (t) => [index("history_dead_journey").on(t.workspaceId, t.journeyId, t.seq)],
+);
+
+/**
+ * Journeys an erasure removed (docs/privacy.md "Erasure"): ids only. The history consumer
+ * drops any record of these journeys still in the queue, so an erased journey never comes
+ * back into D1. Kept as long as the workspace exists (an id says nothing about a person).
+ */
+export const erasedJourneys = sqliteTable(
+  "erased_journeys",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    journeyId: text("journey_id").notNull(),
+    erasureId: text("erasure_id").notNull(),
+    erasedAt: text("erased_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.journeyId] })],
 );

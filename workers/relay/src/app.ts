@@ -2,6 +2,8 @@ import { redactText } from "@baton/core";
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { WIDGET_JS } from "./chat/widget";
+import { consoleApp } from "./console";
+import { embedLinks } from "./console/embed";
 import { problem, problemResponse, ProblemError } from "./http/problem";
 import { mcp } from "./mcp/route";
 import { admin, keys, settings } from "./routes/admin";
@@ -11,6 +13,7 @@ import { chat } from "./routes/chat";
 import { context } from "./routes/context";
 import { customers } from "./routes/customers";
 import { events } from "./routes/events";
+import { customerErasure, erasures } from "./routes/erasure";
 import { customerExport } from "./routes/export";
 import { hooks } from "./routes/hooks";
 import { ivrHooks } from "./routes/hooks-ivr";
@@ -29,6 +32,8 @@ app.route("/v1/journeys", journeys);
 app.route("/v1/journeys", messages);
 app.route("/v1/customers", customers);
 app.route("/v1/customers", customerExport);
+app.route("/v1/customers", customerErasure);
+app.route("/v1/erasures", erasures);
 app.route("/v1/context", context);
 app.route("/v1/keys", keys);
 app.route("/v1/settings", settings);
@@ -48,6 +53,8 @@ app.get("/chat/widget.js", (c) =>
 );
 app.route("/chat/:workspace", chat);
 app.route("/mcp", mcp);
+app.route("/console", consoleApp);
+app.route("/v1/console/embed-links", embedLinks);
 app.route("/", reference); // GET /openapi.json and GET /docs
 
 app.notFound((c) =>

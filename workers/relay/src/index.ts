@@ -1,6 +1,7 @@
 import { app } from "./app";
 import { handleEmail, type InboundEmailMessage } from "./ingest/email";
 import { historyQueue } from "./history/consumer";
+import { purgeHistory } from "./history/retention";
 import { outreachQueue } from "./outreach/consumer";
 
 export { CustomerObject } from "./objects/customer/object";
@@ -18,4 +19,9 @@ export default {
   // outreach queue (outreach/consumer.ts, docs/outreach.md).
   queue: (batch: MessageBatch, env: Env) =>
     batch.queue.startsWith("baton-outreach") ? outreachQueue(batch, env) : historyQueue(batch, env),
+  // Retention in D1 (history/retention.ts, docs/privacy.md "Retention"): the hourly cron.
+  scheduled: async (_controller: ScheduledController, env: Env) => {
+    const r = await purgeHistory(env);
+    console.log(`retention: ${JSON.stringify(r)}`);
+  },
 } satisfies ExportedHandler<Env>;

@@ -17,6 +17,7 @@
 import { flushToD1, type OutboxRecord } from "@baton/db";
 import { consumeDead, replayDead } from "./dead";
 import { errorText, readMessage } from "./messages";
+import { eraseHistory, erasedAmong } from "./erase";
 
 declare global {
   interface Env {
@@ -65,6 +66,7 @@ export async function consumeHistory(batch: MessageBatch, env: Env): Promise<voi
       "batch",
     );
     for (const i of items) i.msg.ack();
+    await dropErased(env, items);
     return;
   } catch (e) {
     batchError = errorText(e);
@@ -92,6 +94,34 @@ export async function consumeHistory(batch: MessageBatch, env: Env): Promise<voi
     console.error(`history record refused (attempt ${i.msg.attempts}): ${error}`);
     if (i.msg.attempts >= POISON_ATTEMPTS) await toDeadLetter(i.msg, env, i.text, error);
     else i.msg.retry({ delaySeconds: POISON_RETRY_SECONDS });
+  }
+  await dropErased(env, items);
+}
+
+/**
+ * Erasure (docs/privacy.md "Erasure"): rows just written for a journey an erasure removed are
+ * overwritten and deleted again. Checked after the write, not before: D1 runs the erasure's
+ * batch (guard rows, then deletes) and this write one after the other, so either the erasure
+ * came first and this check sees its guard, or it came after and its deletes took these rows.
+ * One indexed read per batch; a failure is logged and the next erasure step or batch retries.
+ */
+async function dropErased(env: Env, items: Item[]): Promise<void> {
+  try {
+    const keys = items.map((i) => ({
+      workspace: i.record.event.workspaceId,
+      journeyId: i.record.event.journeyId,
+    }));
+    const erased = await erasedAmong(env.DB, keys);
+    if (erased.size === 0) return;
+    const byWorkspace = new Map<string, string[]>();
+    for (const k of erased) {
+      const [ws, journeyId] = k.split("/") as [string, string];
+      byWorkspace.set(ws, [...(byWorkspace.get(ws) ?? []), journeyId]);
+    }
+    for (const [ws, journeys] of byWorkspace)
+      await eraseHistory(env.DB, ws, "late-record", journeys);
+  } catch (e) {
+    console.error(`history: could not drop records of erased journeys: ${errorText(e)}`);
   }
 }
 

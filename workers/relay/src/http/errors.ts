@@ -27,6 +27,8 @@ export function toProblem(e: DomainError): Problem {
       return problem(422, e.code, "Cannot tell which journey this is", e.detail, {
         errors: [{ path: "identifiers", message: "needed when no thread reference is known" }],
       });
+    case "customer_erased":
+      return problem(410, e.code, "Customer erased", e.detail);
     case "customer_not_found":
       return problem(404, e.code, "Customer not found");
     case "customer_merged":

@@ -47,10 +47,11 @@ async function write(
   ctx: IngestContext,
   route: Route,
   event: NewEvent,
-  { idempotency, forceNew }: AppendOptions,
+  { idempotency, forceNew, refs }: AppendOptions,
 ): Promise<Result<IngestResult, JourneyError>> {
+  const threadRefs = refs.length > 0 ? refs : undefined;
   if (route.kind === "journey") {
-    return appendTo(ctx, route.journeyId, route.rule, event, idempotency);
+    return appendTo(ctx, route.journeyId, route.rule, event, idempotency, threadRefs);
   }
   const { env, workspace, settings } = ctx;
   const { match } = route;
@@ -88,6 +89,7 @@ async function write(
       idempotency,
       event,
       predecessors,
+      threadRefs,
     });
     if (res.ok) {
       return ok({
@@ -114,6 +116,7 @@ async function appendTo(
   rule: "explicit" | "thread",
   event: NewEvent,
   idempotency: Idempotency | undefined,
+  threadRefs: string[] | undefined,
 ): Promise<Result<IngestResult, JourneyError>> {
   const { env, workspace } = ctx;
   const res = await journeyStub(env, workspace, journeyId).ingest({
@@ -124,6 +127,7 @@ async function appendTo(
     whenResolved: "reopen",
     idempotency,
     event,
+    threadRefs,
   });
   if (!res.ok) return res;
   return ok({

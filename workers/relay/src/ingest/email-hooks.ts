@@ -16,6 +16,7 @@ import {
 import { ok, type Result, type WorkspaceSettings } from "@baton/core";
 import { Hono, type Context } from "hono";
 import { ingestEmail, ingestPrepared, prepareEmail } from "./email";
+import { ERASED_ANSWER, unlessErased } from "./tombstone";
 import type { AppEnv } from "../env";
 import { unwrap } from "../http/errors";
 import { bodyBytes, sha256Hex } from "../http/validate";
@@ -84,7 +85,8 @@ function canonical(r: EmailResult<CanonicalEmail>): Result<CanonicalEmail, Provi
 }
 
 async function accept(c: Ctx, at: IngestContext, email: CanonicalEmail): Promise<Response> {
-  return c.json(answerBody(await ingestEmail(at, email)), 200);
+  const out = await unlessErased(ingestEmail(at, email));
+  return c.json(out === null ? ERASED_ANSWER : answerBody(out), 200);
 }
 
 function answerBody(out: IngestResult) {
@@ -212,7 +214,8 @@ emailHooks.post("/mailgun", async (c) => {
     // stored, so it gets the answer it was given, marked replayed, and nothing is written.
     return c.json({ ...(JSON.parse(state.answer) as object), replayed: true }, 200);
   }
-  const out = answerBody(await ingestPrepared(at, email));
+  const stored = await unlessErased(ingestPrepared(at, email));
+  const out = stored === null ? ERASED_ANSWER : answerBody(stored);
   await token.settle(email.digest, JSON.stringify(out));
   return c.json(out, 200);
 });

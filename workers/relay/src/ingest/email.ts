@@ -11,6 +11,7 @@ import { unwrap } from "../http/errors";
 import { ProblemError } from "../http/problem";
 import { check, sha256Hex, stableStringify } from "../http/validate";
 import type { Idempotency } from "../objects/journey/types";
+import { unlessErased } from "./tombstone";
 import { ingestEvent, type IngestContext, type IngestResult } from "./pipeline";
 import { workspaceSettings } from "../objects/workspace/settings";
 
@@ -93,7 +94,8 @@ export async function handleEmail(message: InboundEmailMessage, env: Env): Promi
   });
   if (!parsed.ok) return message.setReject(`554 5.6.0 ${parsed.error.detail}`);
   try {
-    await ingestEmail({ env, workspace, settings }, parsed.value);
+    // A retry of a message whose customer was erased is accepted and stores nothing.
+    await unlessErased(ingestEmail({ env, workspace, settings }, parsed.value));
   } catch (e) {
     if (e instanceof ProblemError && isPermanent(e.problem.status)) {
       return message.setReject(`554 5.6.0 ${e.problem.detail ?? e.problem.title}`.slice(0, 300));

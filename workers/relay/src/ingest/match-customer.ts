@@ -1,6 +1,6 @@
 import { newId, type CompiledPattern } from "@baton/core";
 import type { LinkedIdentifier, PendingLinkView } from "../objects/customer/types";
-import type { IdentityLink, IdentityLookup } from "../objects/identity/object";
+import type { ErasedLookup, IdentityLink, IdentityLookup } from "../objects/identity/object";
 import { mergeCustomers, type MergeOutcome } from "../identity/merge";
 import { rank } from "./normalize";
 import { customerStub, identityStub } from "../objects/access";
@@ -27,9 +27,13 @@ async function lookup(
   ws: string,
   i: LinkedIdentifier,
   pairWith?: string,
-): Promise<IdentityLookup | null> {
-  return await identityStub(env, ws, i.key).lookup(ws, pairWith);
+  tombstone?: string,
+): Promise<IdentityLookup | ErasedLookup | null> {
+  return await identityStub(env, ws, i.key).lookup(ws, pairWith, tombstone);
 }
+
+const isErased = (l: IdentityLookup | ErasedLookup | null): l is ErasedLookup =>
+  l !== null && "erased" in l;
 
 async function claim(env: Env, ws: string, i: LinkedIdentifier, customerId: string | null) {
   return await identityStub(env, ws, i.key).claim(ws, i.key, customerId, i.source, i.verification);
@@ -56,11 +60,19 @@ export async function matchCustomer(
   /** The workspace's redaction rules, for the merge records (read once by the pipeline). */
   patterns?: readonly CompiledPattern[],
   pairWith?: string,
-): Promise<CustomerMatch> {
+  /**
+   * The hash of the event's provider message id (docs/privacy.md "Erasure"): when an erasure
+   * tombstoned it in an identifier's object, the answer is `{ erased: true }` and nothing is
+   * linked or created. Asked on the lookups made anyway: no extra object call.
+   */
+  tombstone?: string,
+): Promise<CustomerMatch | ErasedLookup> {
   const sender = pairWith === undefined ? -1 : ids.findIndex((i) => i.type === "phone");
-  const found = await Promise.all(
-    ids.map((i, n) => lookup(env, ws, i, n === sender ? pairWith : undefined)),
+  const answers = await Promise.all(
+    ids.map((i, n) => lookup(env, ws, i, n === sender ? pairWith : undefined, tombstone)),
   );
+  if (answers.some(isErased)) return { erased: true };
+  const found = answers as (IdentityLookup | null)[];
   const boundJourney = found[sender]?.pair?.journeyId;
   const links: (IdentityLink | null)[] = found;
   // A claimed link is weak: a trusted identifier never follows it (it takes it over below).

@@ -5,6 +5,7 @@ import { smsCompany } from "./binding";
 import { normalizeIdentifiers } from "./normalize";
 import { redactEvent, redactionPatterns } from "./redact";
 import { resolve } from "./resolve";
+import { tombstoneOf } from "./tombstone";
 import type {
   IngestContext,
   IngestError,
@@ -60,6 +61,8 @@ export async function ingestEvent(
     // An inbound SMS on a number pair bound by a company message goes to that journey, unless
     // the event asks for a new one (binding.ts; no extra object call).
     pairWith: newJourney ? undefined : smsCompany(ctx, input),
+    // A late retry of a message an erasure tombstoned stores nothing (docs/privacy.md).
+    tombstone: idempotency ? await tombstoneOf(idempotency.key) : undefined,
   });
   if (!route.ok) return route;
   const res = await append(ctx, route.value, event, how);

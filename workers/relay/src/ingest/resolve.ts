@@ -2,7 +2,7 @@ import { err, ok, type CompiledPattern, type Result } from "@baton/core";
 import { identityStub } from "../objects/access";
 import { matchCustomer, type CustomerMatch } from "./match-customer";
 import type { Normalized } from "./normalize";
-import type { IdentifierError, IngestContext, UnresolvableError } from "./types";
+import type { ErasedError, IdentifierError, IngestContext, UnresolvableError } from "./types";
 
 /** The customer the event's identifiers name; its object picks the journey (append.ts). */
 export interface CustomerRoute {
@@ -30,6 +30,8 @@ export interface ResolveRequest {
    * sender's lookup then also reads the pair's binding (docs/channels/twilio.md "Pair binding").
    */
   pairWith?: string | undefined;
+  /** The tombstone hash of the event's idempotency key (tombstone.ts), when it has one. */
+  tombstone?: string | undefined;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface ResolveRequest {
 export async function resolve(
   ctx: IngestContext,
   req: ResolveRequest,
-): Promise<Result<Route, IdentifierError | UnresolvableError>> {
+): Promise<Result<Route, IdentifierError | UnresolvableError | ErasedError>> {
   if (req.journeyId) return ok({ kind: "journey", journeyId: req.journeyId, rule: "explicit" });
   const hit = req.refs.length > 0 ? await threadMatch(ctx, req.refs) : null;
   if (hit) return ok({ kind: "journey", journeyId: hit.journeyId, rule: "thread" });
@@ -53,7 +55,21 @@ export async function resolve(
     return err({ code: "unresolvable_event", detail: `no known thread reference and ${why}` });
   }
   const { env, workspace } = ctx;
-  const match = await matchCustomer(env, workspace, linked, req.actor, req.patterns, req.pairWith);
+  const match = await matchCustomer(
+    env,
+    workspace,
+    linked,
+    req.actor,
+    req.patterns,
+    req.pairWith,
+    req.tombstone,
+  );
+  if ("erased" in match) {
+    return err({
+      code: "customer_erased",
+      detail: "this message belongs to a customer who was erased; nothing was stored",
+    });
+  }
   const customer: CustomerRoute = { kind: "customer", match };
   if (match.boundJourney === undefined) return ok(customer);
   return ok({ kind: "journey", journeyId: match.boundJourney, rule: "thread", orElse: customer });

@@ -252,7 +252,10 @@ async function handle(
   // if Twilio adds or reorders parameters, so it replays instead of failing as "reused".
   const idempotency = { key, fingerprint: await sha256Hex(key) };
   const options = { source: "twilio", settings };
-  const result = unwrap(await ingestEvent(c.env, ws, twilioEvent.event, idempotency, options));
+  const res = await ingestEvent(c.env, ws, twilioEvent.event, idempotency, options);
+  // A late retry of a message whose customer was erased: acknowledged, nothing stored.
+  if (!res.ok && res.error.code === "customer_erased") return twiml(c, emptyTwiml());
+  const result = unwrap(res);
   // Which journey the request went to (a redelivery replays to the same one): docs/channels/twilio.md.
   c.header(JOURNEY_HEADER, result.journeyId);
   return twiml(c, reply(cfg, twilioEvent, result));

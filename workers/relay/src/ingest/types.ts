@@ -47,8 +47,17 @@ export interface UnresolvableError {
   detail: string;
 }
 
+/**
+ * A provider message whose customer was erased (docs/privacy.md "Erasure"): its id is in a
+ * tombstone, so a late retry stores nothing. Provider edges answer it as delivered.
+ */
+export interface ErasedError {
+  code: "customer_erased";
+  detail: string;
+}
+
 /** Everything the pipeline can refuse, as data (mapped to HTTP only by http/errors.ts). */
-export type IngestError = JourneyError | IdentifierError | UnresolvableError;
+export type IngestError = JourneyError | IdentifierError | UnresolvableError | ErasedError;
 
 /** A provider request refused at the edge's verify or parse step; nothing was stored. */
 export interface ProviderRefusal {

@@ -21,6 +21,7 @@ import { Problem } from "./responses";
 import { ADMIN_ROUTES } from "./routes-admin";
 import { AUDIT_ROUTES } from "./routes-audit";
 import { CUSTOMER_ROUTES } from "./routes-customers";
+import { ERASURE_ROUTES } from "./routes-erasure";
 import { EXPORT_ROUTES } from "./routes-export";
 import { EDGE_ROUTES } from "./routes-edge";
 import { EVENT_ROUTES } from "./routes-events";
@@ -30,6 +31,7 @@ import { MESSAGE_ROUTES } from "./routes-messages";
 import { WEBHOOK_ROUTES } from "./routes-webhooks";
 import { WORKLIST_ROUTES } from "./routes-worklist";
 import { OUTREACH_ROUTES } from "./routes-outreach";
+import { CONSOLE_ROUTES } from "./routes-console";
 import { convert, ref, type Json } from "./schemas";
 import { TAGS, type RouteDoc } from "./table";
 
@@ -43,10 +45,12 @@ export const ROUTES: readonly RouteDoc[] = [
   ...MESSAGE_ROUTES,
   ...CUSTOMER_ROUTES,
   ...EXPORT_ROUTES,
+  ...ERASURE_ROUTES,
   ...WEBHOOK_ROUTES,
   ...AUDIT_ROUTES,
   ...ADMIN_ROUTES,
   ...EDGE_ROUTES,
+  ...CONSOLE_ROUTES,
 ];
 
 /** Building blocks of packages/core that many bodies share: one component each. */

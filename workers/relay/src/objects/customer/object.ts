@@ -70,6 +70,20 @@ export class CustomerObject extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Erasure (docs/privacy.md "Erasure"): deletes the customer's whole database (identifiers,
+   * journey cards, merges, pending links, verifications). Answers the view it held, so the job
+   * can catch journeys started after it planned; null when nothing was here. Idempotent.
+   */
+  async erase(workspace: string, customerId: string): Promise<CustomerView | null> {
+    const held = this.view(workspace, customerId);
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    migrate(this.ctx.storage, CUSTOMER_SCHEMA);
+    this.#pushed = null;
+    return held.ok ? held.value : null;
+  }
+
   /** Records the identifiers, then picks (or starts) the journey for a new event. */
   resolve(req: ResolveRequest): Resolution {
     const now = new Date().toISOString();
@@ -150,6 +164,20 @@ export class CustomerObject extends DurableObject<Env> {
    * Refreshes a journey card (an older sequence number never overwrites a newer one), then
    * pushes the customer's call brief to every identifier's object.
    */
+  /**
+   * Retention (objects/journey/retention.ts): a journey deleted whole leaves the customer's
+   * cards, so resolution never picks or reopens it, and the call briefs are pushed again
+   * without it. Idempotent; answers whether a card was removed.
+   */
+  async dropJourney(workspace: string, journeyId: string): Promise<boolean> {
+    const row = this.#row();
+    if (!row || row.workspace !== workspace) return false;
+    const removed = this.#sql.exec("DELETE FROM journeys WHERE id = ?", journeyId).rowsWritten;
+    this.#sql.exec("DELETE FROM released_journeys WHERE id = ?", journeyId);
+    if (removed > 0) await this.#pushBriefs();
+    return removed > 0;
+  }
+
   async card(card: JourneyCard): Promise<void> {
     this.#storeCard(card);
     await this.#pushBriefs(false);

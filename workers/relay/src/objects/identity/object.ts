@@ -28,6 +28,11 @@ export interface PairBinding {
 /** What `lookup` answers: the link, and the live binding of the pair it was asked about. */
 export type IdentityLookup = IdentityLink & { pair?: PairBinding };
 
+/** What `lookup` answers for a message an erasure tombstoned (docs/privacy.md "Erasure"). */
+export interface ErasedLookup {
+  erased: true;
+}
+
 export interface ThreadLink {
   journeyId: string;
   customerId: string | null;
@@ -73,7 +78,13 @@ export class IdentityObject extends DurableObject<Env> {
    * inbound SMS needs no other call to find it. A binding counts only while the number is
    * linked: an unlinked number answers null.
    */
-  lookup(workspace: string, pairWith?: string): IdentityLookup | null {
+  lookup(
+    workspace: string,
+    pairWith?: string,
+    tombstone?: string,
+  ): IdentityLookup | ErasedLookup | null {
+    // A late provider retry of a message whose customer was erased: store nothing.
+    if (tombstone !== undefined && this.#isTombstoned(tombstone)) return { erased: true };
     const row = this.#read();
     if (!row || row.workspace !== workspace) return null;
     const link = toLink(row);
@@ -287,6 +298,49 @@ export class IdentityObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const next = pruneTokens(this.#sql, Date.now());
     if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  /**
+   * Erasure (docs/privacy.md "Erasure"): deletes everything this object holds (the link, the
+   * call brief, SMS pair bindings, a thread reference, tokens) and keeps only `tombstones`,
+   * hashes of the provider message ids of the erased customer's events, with the ones earlier
+   * erasures left. Idempotent. Answers whether anything but tombstones was here.
+   */
+  async erase(workspace: string, erasureId: string, tombstones: string[]): Promise<boolean> {
+    const held =
+      this.#read() !== null ||
+      this.#thread() !== null ||
+      this.#sql.exec("SELECT 1 FROM phone_pair LIMIT 1").toArray().length > 0;
+    const earlier = this.#sql
+      .exec<{ hash: string; erasure_id: string; at: string }>("SELECT * FROM erased")
+      .toArray();
+    // deleteAll removes the database itself, so no deleted row lingers in its free pages.
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    migrate(this.ctx.storage, IDENTITY_SCHEMA);
+    this.#linkRow = undefined;
+    this.#briefRow = undefined;
+    const now = new Date().toISOString();
+    this.ctx.storage.transactionSync(() => {
+      for (const r of earlier) {
+        this.#sql.exec("INSERT OR IGNORE INTO erased VALUES (?, ?, ?)", r.hash, r.erasure_id, r.at);
+      }
+      for (const h of tombstones) {
+        this.#sql.exec("INSERT OR IGNORE INTO erased VALUES (?, ?, ?)", h, erasureId, now);
+      }
+    });
+    this.#tombstoned = null;
+    void workspace;
+    return held;
+  }
+
+  /** Whether any tombstone is stored, read once per instance (the hot path skips the query). */
+  #tombstoned: boolean | null = null;
+
+  #isTombstoned(hash: string): boolean {
+    this.#tombstoned ??= this.#sql.exec("SELECT 1 FROM erased LIMIT 1").toArray().length > 0;
+    if (!this.#tombstoned) return false;
+    return this.#sql.exec("SELECT 1 FROM erased WHERE hash = ?", hash).toArray().length > 0;
   }
 
   /** Test-only fault plan (src/faults.ts); null, touching nothing, unless enabled. */

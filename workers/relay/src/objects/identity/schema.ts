@@ -76,5 +76,18 @@ export const IDENTITY_SCHEMA: Schema = {
     )`,
       ],
     },
+    // v7: erasure tombstones (docs/privacy.md "Erasure"): after a customer is erased, the
+    // objects of its identifiers keep only hashes of the provider message ids of its events, so
+    // a late provider retry of an erased message stores nothing. No identifier, no customer.
+    {
+      name: "create_erased",
+      sql: [
+        `CREATE TABLE erased (
+      hash TEXT PRIMARY KEY,
+      erasure_id TEXT NOT NULL,
+      at TEXT NOT NULL
+    )`,
+      ],
+    },
   ],
 };

@@ -57,6 +57,8 @@ import { decideOutreach, optOutKeyword } from "@baton/core";
 import { workspaceSettings } from "../workspace/settings";
 import { InjectedFault, faultsEnabled, takeFault } from "../../faults";
 import { JOURNEY_SCHEMA } from "./schema";
+import { JourneyRetention } from "./retention";
+import { tombstoneOf } from "../../ingest/tombstone";
 import {
   PREDECESSORS_MAX,
   linkedIds,
@@ -78,6 +80,7 @@ import type {
   Idempotency,
   IngestRequest,
   JourneyError,
+  JourneyErasure,
   NewEvent,
   WriteOutcome,
 } from "./types";
@@ -97,6 +100,8 @@ import type { WriteSpec } from "./plan";
 
 /** A new contact is counted when the customer comes back after this long, or on another channel. */
 const CONTACT_GAP_MS = 30 * 60 * 1000;
+/** The WebSocket tag of console observer sockets (see #observe). */
+const OBSERVER = "observer";
 
 /**
  * The single point of truth for one journey. Every write goes through here, in order, with a
@@ -142,6 +147,13 @@ export class JourneyObject extends DurableObject<Env> {
       const written = this.#write(req.idempotency, planEvent(this.#sql, ev));
       if (fault === "store") throw new InjectedFault("journey.store", fault);
       this.#optOut(ev);
+      for (const ref of req.threadRefs ?? []) {
+        this.#sql.exec(
+          "INSERT OR IGNORE INTO thread_refs VALUES (?, ?)",
+          ref,
+          new Date().toISOString(),
+        );
+      }
       // A new journey stores the earlier ones it may continue with the first event: no
       // extra round trip (docs/continuity.md).
       if (links.length === 0) return { ...written, lastSeq: written.seq };
@@ -409,7 +421,33 @@ export class JourneyObject extends DurableObject<Env> {
       this.#sendCard(),
     ]);
     for (const settle of settles) settle?.();
+    if (await this.#retain()) return;
     this.#rearm();
+  }
+
+  /** Retention (retention.ts, docs/privacy.md "Retention"): the workspace's policy, applied here. */
+  readonly #retention = new JourneyRetention();
+
+  /** One retention pass; true when the journey was past its days and is now deleted whole. */
+  async #retain(): Promise<boolean> {
+    const out = await this.#retention.run({ storage: this.ctx.storage, env: this.env });
+    if (out.changed) this.#contextMemo = null;
+    const j = out.deleteJourney ? readJourney(this.#sql) : null;
+    if (!j) return false;
+    await this.erase(j.workspace, j.id);
+    return true;
+  }
+
+  /**
+   * Runs the retention pass now (the D1 purge asks before it deletes a resolved journey's rows,
+   * and wakes journeys whose rows it changed). "gone" when this object no longer holds the
+   * journey, deleted now or before.
+   */
+  async retain(workspace: string, journeyId: string): Promise<"gone" | "kept"> {
+    if (!this.#owned(workspace, journeyId)) return "gone";
+    if (await this.#retain()) return "gone";
+    this.#rearm();
+    return "kept";
   }
 
   /**
@@ -902,6 +940,7 @@ export class JourneyObject extends DurableObject<Env> {
       queueDueAt(this.#sql, HOOK_QUEUE, now),
       this.#cardRetryAt,
       this.#outreachAt(now),
+      this.#retention.dueAt(this.#sql),
     ].filter((t): t is number => t !== null);
     if (candidates.length === 0) return;
     const at = Math.min(...candidates);
@@ -930,7 +969,9 @@ export class JourneyObject extends DurableObject<Env> {
 
   /** Sends events `from`..`to` to every connected chat socket (customer-visible form). */
   #broadcast(from: number, to: number = from): void {
-    const sockets = this.ctx.getWebSockets();
+    let sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0) return;
+    sockets = this.#notifyObservers(sockets, to);
     if (sockets.length === 0) return;
     for (const event of readEvents(this.#sql, from - 1, to - from + 1)) {
       const frame = JSON.stringify(customerFrame(event));
@@ -957,6 +998,7 @@ export class JourneyObject extends DurableObject<Env> {
     const visitorId = request.headers.get("x-baton-visitor") ?? "";
     const j = this.#owned(ws, journeyId);
     if (!j) return new Response("journey not found", { status: 404 });
+    if (request.headers.get("x-baton-observer") === "1") return this.#observe(j.seq);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server);
@@ -975,6 +1017,10 @@ export class JourneyObject extends DurableObject<Env> {
 
   /** A frame from the browser: validated and bounded like HTTP input, then one journey write. */
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    if (this.ctx.getTags(ws).includes(OBSERVER)) {
+      ws.send(JSON.stringify(raw === '{"type":"ping"}' ? { type: "pong" } : { type: "ignored" }));
+      return;
+    }
     const parsed = parseFrame(raw);
     if (!parsed.ok) {
       ws.send(JSON.stringify({ type: "error", code: parsed.code, detail: parsed.detail }));
@@ -1036,6 +1082,92 @@ export class JourneyObject extends DurableObject<Env> {
       ws.send(JSON.stringify({ type: "ack", clientId: frame.clientId ?? null, seq: outcome.seq }));
     }
     await this.#afterWrite(j.status, outcome.context.status, outcome.seq);
+  }
+
+  // ---- Observer sockets (the console's screen pop, console/pop.tsx) ----
+  // The Worker checked the console session and forwards the upgrade with x-baton-observer: 1.
+  // An observer gets `{type:"changed",seq}` after every write and never the customer frames;
+  // it cannot write (webSocketMessage answers pings only). Tagged, so they survive hibernation.
+
+  #observe(seq: number): Response {
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1], [OBSERVER]);
+    pair[1].send(JSON.stringify({ type: "hello", seq }));
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /** Tells every observer the journey changed; returns the other (chat) sockets. */
+  #notifyObservers(sockets: WebSocket[], seq: number): WebSocket[] {
+    const observers = this.ctx.getWebSockets(OBSERVER);
+    if (observers.length === 0) return sockets;
+    const frame = JSON.stringify({ type: "changed", seq });
+    for (const ws of observers) {
+      try {
+        ws.send(frame);
+      } catch {
+        // closing right now
+      }
+    }
+    return sockets.filter((ws) => !observers.includes(ws));
+  }
+
+  /**
+   * Erasure (docs/privacy.md "Erasure"): what the erasure job must carry on (the tombstones of
+   * the events' idempotency keys, the thread references to erase), read without changing
+   * anything, so the job can put the tombstones in place before anything is deleted.
+   */
+  async erasureMaterial(workspace: string, journeyId: string): Promise<JourneyErasure> {
+    const j = readJourney(this.#sql);
+    if (!j || j.workspace !== workspace || j.id !== journeyId) {
+      return {
+        found: false,
+        customerId: null,
+        events: 0,
+        tombstones: [],
+        threadRefs: [],
+        socketsClosed: 0,
+      };
+    }
+    const keys = this.#sql.exec<{ key: string }>("SELECT key FROM idempotency").toArray();
+    const refs = this.#sql.exec<{ ref: string }>("SELECT ref FROM thread_refs").toArray();
+    return {
+      found: true,
+      customerId: j.customer_id,
+      events: j.seq,
+      tombstones: await Promise.all(keys.map((k) => tombstoneOf(k.key))),
+      threadRefs: refs.map((r) => r.ref),
+      socketsClosed: 0,
+    };
+  }
+
+  /**
+   * Erases the journey: closes its live chat sockets (telling the browser why), cancels its
+   * alarm and deletes its whole database (`deleteAll`: no deleted row lingers in free pages).
+   * Pending D1 and webhook hand-offs go with it. Idempotent: a second call finds nothing.
+   */
+  async erase(workspace: string, journeyId: string): Promise<JourneyErasure> {
+    const found = await this.erasureMaterial(workspace, journeyId);
+    if (!found.found) return found;
+    let socketsClosed = 0;
+    for (const socket of this.ctx.getWebSockets()) {
+      try {
+        socket.send(JSON.stringify({ type: "closed", reason: "erased" }));
+        socket.close(4410, "conversation erased");
+        socketsClosed++;
+      } catch {
+        // already closing
+      }
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    migrate(this.ctx.storage, JOURNEY_SCHEMA);
+    this.#alarmAt = null;
+    this.#contextMemo = null;
+    this.#touches = null;
+    this.#promiseRetryAt = null;
+    this.#outreachRetryAt = null;
+    this.#cardRetryAt = null;
+    return { ...found, socketsClosed };
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {

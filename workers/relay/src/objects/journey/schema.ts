@@ -229,6 +229,12 @@ export const JOURNEY_SCHEMA: Schema = {
         `CREATE INDEX outreach_provider ON outreach (provider_id) WHERE provider_id IS NOT NULL`,
       ],
     },
+    // The thread references claimed for this journey (Message-IDs, reply addresses, call and
+    // chat ids), so an erasure can find and erase their objects (docs/privacy.md "Erasure").
+    {
+      name: "thread_refs",
+      sql: [`CREATE TABLE thread_refs (ref TEXT PRIMARY KEY, created_at TEXT NOT NULL)`],
+    },
   ],
 };
 

@@ -86,6 +86,21 @@ export interface IngestRequest {
    * stored only when this write starts the journey, in the same transaction.
    */
   predecessors?: PredecessorLink[] | undefined;
+  /** The event's thread references (claimed for this journey once written): kept for erasure. */
+  threadRefs?: string[] | undefined;
+}
+
+/** What erasing a journey found (docs/privacy.md "Erasure"). */
+export interface JourneyErasure {
+  /** The object held this journey (false: already erased, or never written). */
+  found: boolean;
+  customerId: string | null;
+  events: number;
+  /** Tombstones of the events' idempotency keys (ingest/tombstone.ts). */
+  tombstones: string[];
+  threadRefs: string[];
+  /** Live chat sockets closed by the erasure. */
+  socketsClosed: number;
 }
 
 export interface WriteOutcome {

@@ -3,6 +3,8 @@ import { ClientEventType, SystemEventType } from "@baton/core";
 /** Event types of the webhooks object itself, beside every journey event type. */
 export const WEBHOOK_TEST = "webhook.test";
 export const WEBHOOK_DISABLED = "webhook.subscription.disabled";
+/** Sent when an erasure completed (docs/privacy.md "Erasure"); no personal data in it. */
+export const CUSTOMER_ERASED = "customer.erased";
 
 /** Every type a subscription can receive. Journey types follow @baton/core's enums. */
 export const KNOWN_EVENT_TYPES: readonly string[] = [
@@ -10,6 +12,7 @@ export const KNOWN_EVENT_TYPES: readonly string[] = [
   ...SystemEventType.options,
   WEBHOOK_TEST,
   WEBHOOK_DISABLED,
+  CUSTOMER_ERASED,
 ];
 
 /** Patterns per subscription. */

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { err, newId, newWebhookSecret, ok, type Result } from "@baton/core";
 import type { OutboundEvent } from "./outbound";
 import { migrate } from "../migrate";
-import { WEBHOOK_TEST, acceptsType } from "./filter";
+import { CUSTOMER_ERASED, WEBHOOK_TEST, acceptsType } from "./filter";
 import { claimNext, expiredLeases, recordOutcome, storeMessage, type DisableNotice } from "./queue";
 import { nextWake, prune } from "./retention";
 import {
@@ -255,6 +255,71 @@ export class WebhooksObject extends DurableObject<Env> {
     const due = makeDueNow(this.#sql, id, Date.now());
     await this.#rearm();
     return ok({ due });
+  }
+
+  /**
+   * Erasure (docs/privacy.md "Erasure"): deletes the queued and delivered messages of the
+   * erased journeys, and any other message naming an erased customer, with their deliveries
+   * (dead letters included) and delivery log rows. Idempotent; answers the messages deleted.
+   */
+  eraseMessages(journeyIds: string[], customerIds: string[]): number {
+    let deleted = 0;
+    this.ctx.storage.transactionSync(() => {
+      const ids = new Set<string>();
+      for (const j of journeyIds) {
+        for (const r of this.#sql
+          .exec<{ id: string }>("SELECT id FROM messages WHERE journey_id = ?", j)
+          .toArray()) {
+          ids.add(r.id);
+        }
+      }
+      for (const c of customerIds) {
+        for (const r of this.#sql
+          .exec<{ id: string }>("SELECT id FROM messages WHERE instr(body, ?) > 0", c)
+          .toArray()) {
+          ids.add(r.id);
+        }
+      }
+      for (const id of ids) {
+        // Filler of the same byte length first: SQLite rewrites the row in place, so the freed
+        // space holds filler, not the message (no secure_delete here; docs/privacy.md).
+        this.#sql.exec(
+          "UPDATE messages SET body = printf('%.*c', length(CAST(body AS BLOB)), '*') WHERE id = ?",
+          id,
+        );
+        this.#sql.exec("DELETE FROM attempts WHERE msg_id = ?", id);
+        this.#sql.exec("DELETE FROM deliveries WHERE msg_id = ?", id);
+        this.#sql.exec("DELETE FROM messages WHERE id = ?", id);
+      }
+      deleted = ids.size;
+    });
+    return deleted;
+  }
+
+  /**
+   * Queues `customer.erased` to every subscription that accepts it; the message id is the
+   * erasure's, so a job that runs this step twice sends one message.
+   */
+  async customerErased(workspace: string, erasureId: string, data: object): Promise<number> {
+    const subs = this.#sql
+      .exec<{ id: string; event_types: string }>("SELECT id, event_types FROM subscriptions")
+      .toArray()
+      .filter((s) => acceptsType(JSON.parse(s.event_types) as string[], CUSTOMER_ERASED))
+      .map((s) => s.id);
+    if (subs.length === 0) return 0;
+    const now = Date.now();
+    const body = JSON.stringify({
+      type: CUSTOMER_ERASED,
+      timestamp: iso(now),
+      data: { workspace, erasureId, ...data },
+    });
+    const msg = { id: erasureId, type: CUSTOMER_ERASED, journeyId: null, seq: null, body };
+    const stored = this.ctx.storage.transactionSync(() => {
+      this.#remember(workspace);
+      return storeMessage(this.#sql, msg, subs, now);
+    });
+    if (stored > 0) await this.#rearm();
+    return stored;
   }
 
   /** Queues a `webhook.test` delivery to this subscription only (whatever its filter). */

@@ -28,6 +28,7 @@ export const AUDIT_ACTIONS = [
   "verification.failed",
   "pending_link.confirmed",
   "pending_link.rejected",
+  "erasure.requested",
   "customer.erased",
   "customer.exported",
 ] as const;

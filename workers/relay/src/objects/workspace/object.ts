@@ -10,6 +10,21 @@ import {
   type WorkspaceSettingsPatch,
 } from "@baton/core";
 import { migrate } from "../migrate";
+import { newId } from "@baton/core";
+import { ERASURE_STEPS, runStep, type ErasurePlan, type ErasureStep } from "../../erasure/job";
+import {
+  dueErasures,
+  erasureByKey,
+  erasureView,
+  jobState,
+  insertErasure,
+  listErasures,
+  nextErasureAt,
+  readErasure,
+  saveFailure,
+  saveStep,
+  type ErasureView,
+} from "./erasures";
 import { WORKSPACE_SCHEMA } from "./schema";
 import { keyring } from "../../secrets/keyring";
 import {
@@ -36,6 +51,15 @@ import {
   type AuditSource,
 } from "./audit";
 
+/** How long one alarm run spends on erasure steps before it re-arms for the rest. */
+const ERASURE_RUN_BUDGET_MS = 20_000;
+/** Who the completion entry names: Baton's erasure job. */
+const SYSTEM_ERASURE: AuditSource = {
+  actor: { type: "system", name: "erasure" },
+  ip: null,
+  userAgent: null,
+};
+
 /** Stands in for a sealed secret where it is not opened: a string no setting holds. */
 const SEALED = "\u0000(sealed)\u0000";
 
@@ -48,6 +72,7 @@ export const SCOPES = [
   "caller:assert",
   "customers:read",
   "customers:write",
+  "customers:erase",
   "webhooks:manage",
   "audit:read",
   "admin",
@@ -393,13 +418,126 @@ export class WorkspaceObject extends DurableObject<Env> {
     return queryAudit(this.#sql, q);
   }
 
-  /** Retention: deletes entries past `audit.retentionDays` in batches, then re-arms. */
-  override alarm(): void {
+  /**
+   * Runs due erasure jobs (docs/privacy.md "Erasure"), then audit retention (deletes entries
+   * past `audit.retentionDays` in batches), then re-arms for whichever is next.
+   */
+  override async alarm(): Promise<void> {
     this.#alarmAt = null;
+    await this.#runErasures();
     const { next } = pruneAudit(this.#sql, this.#retentionDays(), Date.now());
-    if (next !== null) {
-      void this.ctx.storage.setAlarm(next);
-      this.#alarmAt = next;
+    const candidates = [next, nextErasureAt(this.#sql)].filter((t): t is number => t !== null);
+    if (candidates.length > 0) {
+      const at = Math.max(Date.now(), Math.min(...candidates));
+      void this.ctx.storage.setAlarm(at);
+      this.#alarmAt = at;
+    }
+  }
+
+  /**
+   * Starts erasing a customer, or answers the job that already erased (or is erasing) it: any
+   * of `keys` (the customer ids, keyed hashes of identifiers) already tied to a job returns
+   * that job and starts nothing. The job runs from the alarm, now.
+   */
+  async requestErasure(
+    req: { customerId: string; plan: ErasurePlan; identifiers: string[]; notes: string[] },
+    source: AuditSource,
+  ): Promise<{ erasure: ErasureView; created: boolean }> {
+    this.#salt ??= auditSalt(this.#sql);
+    const hashed = await Promise.all(
+      req.identifiers.map((k) => identifierHash(this.#salt ?? "", k)),
+    );
+    const keys = [
+      ...new Set([...req.plan.customers, req.customerId]),
+      ...hashed.map((h) => `id:${h}`),
+    ];
+    for (const k of keys) {
+      const found = erasureByKey(this.#sql, k);
+      if (found) return { erasure: erasureView(found), created: false };
+    }
+    const id = newId("era");
+    const now = Date.now();
+    const requestedBy = { actor: source.actor, person: source.person ?? null };
+    this.ctx.storage.transactionSync(() => {
+      insertErasure(
+        this.#sql,
+        { id, customerId: req.customerId, plan: req.plan, requestedBy, notes: req.notes },
+        keys,
+        now,
+      );
+      appendAudit(this.#sql, source, {
+        action: "erasure.requested",
+        customerId: req.customerId,
+        target: {
+          erasureId: id,
+          customers: req.plan.customers.length,
+          journeys: req.plan.journeys.length,
+        },
+      });
+    });
+    await this.ctx.storage.setAlarm(now);
+    this.#alarmAt = now;
+    const row = readErasure(this.#sql, id);
+    if (!row) throw new Error("erasure row missing after insert");
+    return { erasure: erasureView(row), created: true };
+  }
+
+  /** One erasure job, or null. */
+  erasure(id: string): ErasureView | null {
+    const r = readErasure(this.#sql, id);
+    return r ? erasureView(r) : null;
+  }
+
+  /** The job that erased a customer id, or an identifier (`phone:+1…`), or null. */
+  async erasureFor(q: { customerId?: string; identifier?: string }): Promise<ErasureView | null> {
+    let key = q.customerId;
+    if (q.identifier !== undefined) {
+      this.#salt ??= auditSalt(this.#sql);
+      key = `id:${await identifierHash(this.#salt, q.identifier)}`;
+    }
+    const r = key === undefined ? null : erasureByKey(this.#sql, key);
+    return r ? erasureView(r) : null;
+  }
+
+  /** Erasure jobs, newest first. */
+  erasures(limit: number, cursor?: string): { items: ErasureView[]; nextCursor: string | null } {
+    return listErasures(this.#sql, limit, cursor);
+  }
+
+  /** Runs the due jobs' steps in order, saving after each; a failure is retried with backoff. */
+  async #runErasures(): Promise<void> {
+    const ws = this.#read();
+    if (!ws) return;
+    const started = Date.now();
+    for (const row of dueErasures(this.#sql, started)) {
+      const job = jobState(ws.id, row);
+      if (!job) continue;
+      let step = row.step as ErasureStep | "done";
+      try {
+        while (step !== "done") {
+          if (Date.now() - started > ERASURE_RUN_BUDGET_MS) break;
+          await runStep(this.env, job, step);
+          const at = ERASURE_STEPS.indexOf(step);
+          const next = ERASURE_STEPS[at + 1] ?? "done";
+          if (next === "done") {
+            this.ctx.storage.transactionSync(() => {
+              saveStep(this.#sql, job, "done");
+              appendAudit(this.#sql, SYSTEM_ERASURE, {
+                action: "customer.erased",
+                customerId: row.customer_id,
+                target: { erasureId: job.id, ...job.counts, customers: job.plan.customers },
+              });
+            });
+          } else {
+            saveStep(this.#sql, job, next);
+          }
+          step = next;
+        }
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        console.error(`erasure ${job.id} failed at ${step}: ${message}`);
+        saveFailure(this.#sql, job.id, `${step}: ${message}`, Date.now());
+      }
     }
   }
 

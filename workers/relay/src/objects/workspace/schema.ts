@@ -1,3 +1,4 @@
+import { ERASURES_MIGRATION } from "./erasures";
 import type { Schema } from "../migrate";
 
 /** The workspace object's tables (docs/storage.md). Append steps; never edit a released one. */
@@ -64,5 +65,7 @@ export const WORKSPACE_SCHEMA: Schema = {
       name: "settings_key",
       sql: ["ALTER TABLE workspace ADD COLUMN settings_key TEXT"],
     },
+    // v4: erasure jobs (docs/privacy.md "Erasure"; erasures.ts).
+    { name: "erasures", sql: ERASURES_MIGRATION },
   ],
 };
