@@ -84,3 +84,14 @@ export async function verifyWithDerivedKey(
   const key = await derivedHmacKey(secret, purpose);
   return crypto.subtle.verify("HMAC", key, fromBase64Url(signature), utf8.encode(data));
 }
+
+/**
+ * The tombstone of a message (docs/privacy.md "Erasure"): a hash of its idempotency key (a
+ * provider's message id such as `twilio:SM…`, an email's Message-ID, or an API caller's key).
+ * An erasure leaves these, and nothing else, in the objects of the erased identifiers, so a
+ * provider retrying an erased message stores nothing. The prefix keeps it distinct from the
+ * idempotency fingerprints stored elsewhere.
+ */
+export async function tombstoneOf(idempotencyKey: string): Promise<string> {
+  return (await sha256Hex(`baton-erased:${idempotencyKey}`)).slice(0, 32);
+}

@@ -5,7 +5,7 @@ import { smsCompany } from "./binding";
 import { normalizeIdentifiers } from "./normalize";
 import { redactEvent, redactionPatterns } from "./redact";
 import { resolve } from "./resolve";
-import { tombstoneOf } from "./tombstone";
+import { tombstoneOf } from "@baton/core";
 import type {
   IngestContext,
   IngestError,

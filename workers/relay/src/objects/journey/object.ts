@@ -53,12 +53,11 @@ import {
 } from "./outreach";
 import { planConstraintAdd } from "./commands";
 import { brokenPromiseRaise, planRaise } from "./exceptions";
-import { decideOutreach, optOutKeyword } from "@baton/core";
+import { decideOutreach, optOutKeyword, tombstoneOf } from "@baton/core";
 import { workspaceSettings } from "../workspace/settings";
 import { InjectedFault, faultsEnabled, takeFault } from "../../faults";
 import { JOURNEY_SCHEMA } from "./schema";
 import { JourneyRetention } from "./retention";
-import { tombstoneOf } from "../../ingest/tombstone";
 import {
   PREDECESSORS_MAX,
   linkedIds,
