@@ -1,6 +1,5 @@
 import { ProblemError } from "../http/problem";
 
-
 /**
  * Runs a provider ingest, answering null instead of the `customer_erased` problem: a provider
  * retrying an erased message is told it was delivered (so it stops), and nothing is stored.
