@@ -8,11 +8,20 @@
 // random local values, see devSecrets() below; never printed).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { clearInterval, setInterval, setTimeout } from "node:timers";
 import { setTimeout as sleep } from "node:timers/promises";
+import { DatabaseSync } from "node:sqlite";
 
 const port = Number(process.env.PORT ?? 8787);
 const persist = process.env.BATON_PERSIST ?? ".wrangler/state";
@@ -113,18 +122,53 @@ function signalGroup(signal) {
   }
 }
 
+/**
+ * Folds every local SQLite database's write-ahead log into the database and removes it, once
+ * workerd has stopped (docs/privacy.md, "Local state files"). workerd is stopped by a signal
+ * and leaves its `-wal` files behind, and a WAL keeps earlier page images (rows since
+ * deleted or overwritten, such as an erased customer's) until SQLite checkpoints over them.
+ * `wal_checkpoint(TRUNCATE)` copies the current pages into the database and empties the log.
+ */
+function foldWriteAheadLogs(dir) {
+  const found = [];
+  const walk = (d) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith(".sqlite") && existsSync(`${p}-wal`)) found.push(p);
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  let failed = 0;
+  for (const file of found) {
+    try {
+      const db = new DatabaseSync(file);
+      db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      db.close();
+    } catch (e) {
+      failed++;
+      console.error(`could not fold the write-ahead log of ${file}: ${e.message}`);
+    }
+  }
+  return { folded: found.length - failed, failed };
+}
+
 let stopping = false;
 /** Stops the group: SIGTERM, then SIGKILL after 5 s; exits with `code` once it is gone. */
 function stop(code = 0) {
   if (stopping) return;
   stopping = true;
-  if (!signalGroup("SIGTERM")) process.exit(code);
+  if (!signalGroup("SIGTERM")) {
+    foldWriteAheadLogs(persist);
+    process.exit(code);
+  }
   const hard = setTimeout(() => signalGroup("SIGKILL"), 5_000);
   hard.unref();
   // Wait for the whole group, not only wrangler: workerd may outlive its parent by a moment.
   const poll = setInterval(() => {
     if (!signalGroup(0)) {
       clearInterval(poll);
+      foldWriteAheadLogs(persist);
       process.exit(code);
     }
   }, 100);

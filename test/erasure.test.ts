@@ -289,16 +289,20 @@ describe("customer erasure", () => {
   it("an erasure interrupted half-way resumes and completes", async () => {
     const { ws, key } = await erasureWorkspace("fault");
     const c = await customerWithHistory(ws, key);
-    // The job fails after the identities and customers are gone, before the journeys.
-    await arm(ws, "erasure.journeys", "before", 1);
+    // The job fails twice after the identities and customers are gone, before the journeys.
+    await arm(ws, "erasure.journeys", "before", 2);
     const started = await api("POST", `/v1/customers/${c.customerId}/erasure`, {}, key);
     const failed = await waitFor(async () => {
       const r = await api("GET", `/v1/erasures/${started.body.id}`, undefined, key);
       return r.body.attempts >= 1 ? r.body : null;
     });
     expect(failed.lastError).toContain("journeys");
+    // Half-way, the job's row holds its plan, and the plan names no identifier (objects by id).
+    const mid = await objectDump(env.WORKSPACE, ws);
+    expect(mid).toContain(c.journeyId);
+    for (const raw of [c.phone, c.email, c.name, c.tag]) expect(mid).not.toContain(raw);
     const job = await completed(key, started.body.id as string);
-    expect(job.attempts).toBe(1);
+    expect(job.attempts).toBe(2);
     expect(job.lastError).toBeNull();
     expect(job.counts.journeys).toBe(1);
     expect(await d1Dump()).not.toContain(c.secret);

@@ -1,6 +1,12 @@
 import { InjectedFault, takeFault } from "../faults";
 import { eraseHistory } from "../history/erase";
-import { customerStub, identityStub, journeyStub, webhooksStub } from "../objects/access";
+import {
+  customerStub,
+  identityObjectId,
+  identityStubByRef,
+  journeyStub,
+  webhooksStub,
+} from "../objects/access";
 
 /**
  * The erasure job's steps (docs/privacy.md "Erasure"). The workspace object runs them from its
@@ -39,9 +45,12 @@ export type ErasureStep = (typeof ERASURE_STEPS)[number];
 export interface ErasurePlan {
   customers: string[];
   journeys: string[];
-  /** Identity object keys (`phone:+1…`, `email:…`): the identifiers themselves, until done. */
+  /**
+   * The customer's identity objects, by object id (`identityObjectId`), never by the
+   * identifier: the job row holds no phone number, address or name while it runs.
+   */
   identities: string[];
-  /** Thread references found in the journeys (`material`). */
+  /** The thread-reference objects found in the journeys (`material`), by object id too. */
   threads: string[];
   /** Tombstones found in the journeys (`material`). */
   tombstones: string[];
@@ -104,7 +113,7 @@ export async function runStep(env: Env, job: JobState, step: ErasureStep): Promi
       await each(plan.journeys, async (j) => {
         const m = await journeyStub(env, ws, j).erasureMaterial(ws, j);
         for (const t of m.tombstones) tombstones.add(t);
-        for (const r of m.threadRefs) threads.add(r);
+        for (const r of m.threadRefs) threads.add(identityObjectId(env, ws, `thread:${r}`));
       });
       plan.tombstones = [...tombstones];
       plan.threads = [...threads];
@@ -112,15 +121,15 @@ export async function runStep(env: Env, job: JobState, step: ErasureStep): Promi
       return;
     }
     case "identities": {
-      await each(plan.identities, async (key) => {
-        await identityStub(env, ws, key).erase(ws, id, plan.tombstones);
+      await each(plan.identities, async (ref) => {
+        await identityStubByRef(env, ws, ref).erase(ws, id, plan.tombstones);
       });
       counts.identifiers = plan.identities.length;
       return;
     }
     case "threads": {
       await each(plan.threads, async (ref) => {
-        await identityStub(env, ws, `thread:${ref}`).erase(ws, id, []);
+        await identityStubByRef(env, ws, ref).erase(ws, id, []);
       });
       counts.threads = plan.threads.length;
       return;

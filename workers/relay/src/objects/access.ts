@@ -28,6 +28,13 @@ function stub<T extends Rpc.DurableObjectBranded>(
   return ns.get(ns.idFromName(name)) as unknown as ObjectStub<T>;
 }
 
+function stubById<T extends Rpc.DurableObjectBranded>(
+  ns: DurableObjectNamespace<T>,
+  id: string,
+): ObjectStub<T> {
+  return ns.get(ns.idFromString(id)) as unknown as ObjectStub<T>;
+}
+
 export function journeyStub(env: Env, workspace: string, journeyId: string) {
   const s = stub(env.JOURNEY, `${workspace}/${journeyId}`);
   return faultable(env, workspace, "journey", s);
@@ -41,6 +48,21 @@ interface Options {
 export function identityStub(env: Env, workspace: string, key: string, o: Options = {}) {
   const s = stub(env.IDENTITY, `${workspace}/${key}`);
   return o.faults === false ? s : faultable(env, workspace, "identity", s);
+}
+
+/**
+ * An identity object's id, for a record that must name the object without holding the
+ * identifier itself (the erasure plan, docs/privacy.md "Erasure"). A key (`phone:+1…`) has a
+ * colon; an id is 64 hex digits, so `identityStubByRef` takes either.
+ */
+export function identityObjectId(env: Env, workspace: string, key: string): string {
+  return env.IDENTITY.idFromName(`${workspace}/${key}`).toString();
+}
+
+/** The identity object named by `identityObjectId` (or, for older records, by its key). */
+export function identityStubByRef(env: Env, workspace: string, ref: string) {
+  if (!/^[0-9a-f]{64}$/.test(ref)) return identityStub(env, workspace, ref);
+  return faultable(env, workspace, "identity", stubById(env.IDENTITY, ref));
 }
 
 export function customerStub(env: Env, workspace: string, customerId: string, o: Options = {}) {

@@ -7,7 +7,7 @@ import { unwrap } from "../http/errors";
 import { fail } from "../http/problem";
 import { jsonBody, query } from "../http/validate";
 import { normalizeIdentifiers } from "../ingest/normalize";
-import { identityStub, workspaceStub } from "../objects/access";
+import { identityObjectId, identityStub, workspaceStub } from "../objects/access";
 import type { ErasurePlan } from "../erasure/job";
 import type { ErasureView } from "../objects/workspace/erasures";
 import { workspaceSettings } from "../objects/workspace/settings";
@@ -62,7 +62,7 @@ async function start(c: Context<AppEnv>, customerId: string, identifier?: string
   const erasurePlan: ErasurePlan = {
     customers,
     journeys: [...journeys],
-    identities: [...identities],
+    identities: [...identities].map((k) => identityObjectId(c.env, ws, k)),
     threads: [],
     tombstones: [],
   };
