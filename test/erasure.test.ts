@@ -1,7 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, flushJourney } from "./helpers";
-import { waitFor } from "./history-helpers";
+import { deliver, journeyRecords, waitFor } from "./history-helpers";
 import {
   completed,
   d1Dump,
@@ -346,74 +346,16 @@ describe("customer erasure", () => {
     const c = await customerWithHistory(ws, key);
     const started = await api("POST", `/v1/customers/${c.customerId}/erasure`, {}, key);
     await completed(key, started.body.id as string);
-    // Replay what the journey had queued, as a late queue delivery would.
-    const { consumeHistory } = await import("../workers/relay/src/history/consumer");
-    const record = {
-      event: {
-        workspaceId: ws,
-        journeyId: c.journeyId,
-        seq: 1,
-        id: "evt_late",
-        type: "message",
-        channel: "sms",
-        direction: "inbound",
-        actorKind: "customer",
-        actorId: null,
-        actorName: null,
-        text: c.secret,
-        data: null,
-        occurredAt: new Date().toISOString(),
-        recordedAt: new Date().toISOString(),
-      },
-      journey: {
-        workspaceId: ws,
-        id: c.journeyId,
-        customerId: c.customerId,
-        status: "open",
-        reasonText: c.secret,
-        reasonTopic: null,
-        ownerKind: null,
-        ownerId: null,
-        ownerName: null,
-        ownerTeam: null,
-        lastSeq: 1,
-        contacts: 1,
-        channels: '["sms"]',
-        channelSwitches: 0,
-        handoffs: 0,
-        repeats: 0,
-        brokenPromises: 0,
-        pendingPromises: 0,
-        createdAt: new Date().toISOString(),
-        updatedAt: new Date().toISOString(),
-        resolvedAt: null,
-      },
-    };
-    // The same record for a journey nobody erased is written: the guard is what drops it.
-    const control = structuredClone(record);
-    control.event.journeyId = "jrn_control000000000000";
-    control.journey.id = "jrn_control000000000000";
+    // Replay what the journey had queued, as a late queue delivery would; the same record for a
+    // journey nobody erased is written: the guard is what drops the first.
+    const late = journeyRecords(ws, c.journeyId).base(1, "message");
+    late.event.text = c.secret;
+    late.journey.reasonText = c.secret;
+    late.journey.customerId = c.customerId;
+    const control = journeyRecords(ws, "jrn_control000000000000").base(1, "message");
     control.event.text = `control ${c.tag}`;
-    control.journey.reasonText = null as unknown as string;
-    let acked = 0;
-    const message = (id: string, body: unknown) => ({
-      id,
-      body: JSON.stringify(body),
-      attempts: 1,
-      timestamp: new Date(),
-      ack: () => acked++,
-      retry: () => undefined,
-    });
-    await consumeHistory(
-      {
-        queue: "baton-history",
-        messages: [message("late-1", record), message("late-2", control)],
-        ackAll: () => undefined,
-        retryAll: () => undefined,
-      } as unknown as MessageBatch,
-      env,
-    );
-    expect(acked).toBe(2);
+    const { ids, result } = await deliver("baton-history", [late, control]);
+    expect(result.explicitAcks.sort()).toEqual([...ids].sort());
     const d1 = await d1Dump();
     expect(d1).not.toContain(c.secret);
     expect(d1).toContain(`control ${c.tag}`);

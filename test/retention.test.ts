@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../workers/relay/src/index";
 import { blankBodies, deleteEvents, EXPIRED } from "../workers/relay/src/objects/journey/retention";
 import { api, expectProblem, flushJourney, smsFrom, workspace } from "./helpers";
-import { waitFor } from "./history-helpers";
+import { deliver, journeyRecords, waitFor } from "./history-helpers";
 
 /**
  * Retention (docs/privacy.md, "Retention"): message bodies blanked, events deleted, resolved
@@ -439,6 +439,15 @@ describe("retention: resolved journeys", () => {
     expect(again.body.resolution.rule).toBe("new_journey");
     await flushJourney(ws, again.body.journeyId as string);
 
+    // A history record of the deleted journey still in the queue lands late: the consumer drops
+    // it at once (the deletion wrote the journey's guard row), without waiting for the cron.
+    const late = journeyRecords(ws, resolved).base(1, "message");
+    late.event.text = "router broken (late)";
+    const delivered = await deliver("baton-history", [late]);
+    expect(delivered.result.explicitAcks).toEqual(delivered.ids);
+    for (const table of ["events", "journeys"]) {
+      expect([table, await d1Count(table, ws, resolved)]).toEqual([table, 0]);
+    }
     // D1: the object deleted its rows; the cron sweeps whatever reached D1 after that.
     await cron();
     for (const table of ["events", "journeys", "promises", "owners"]) {
@@ -476,6 +485,27 @@ describe("retention: resolved journeys", () => {
     for (const table of ["events", "journeys"]) {
       expect([table, await d1Count(table, ws, id)]).toEqual([table, 0]);
     }
+  });
+});
+
+describe("retention: guard rows", () => {
+  it("the cron deletes guard rows older than 30 days and keeps younger ones", async () => {
+    const { ws } = await admin();
+    const put = (journeyId: string, at: string) =>
+      env.DB.prepare(
+        "INSERT INTO erased_journeys (workspace_id, journey_id, erasure_id, erased_at) VALUES (?, ?, 'retention', ?)",
+      )
+        .bind(ws, journeyId, at)
+        .run();
+    await put("jrn_guardold0000000000000", ago(31));
+    await put("jrn_guardnew0000000000000", ago(29));
+    await cron();
+    const left = await env.DB.prepare(
+      "SELECT journey_id AS j FROM erased_journeys WHERE workspace_id = ? ORDER BY j",
+    )
+      .bind(ws)
+      .all<{ j: string }>();
+    expect(left.results.map((r) => r.j)).toEqual(["jrn_guardnew0000000000000"]);
   });
 });
 

@@ -153,9 +153,11 @@ export const historyDead = sqliteTable(
 );
 
 /**
- * Journeys an erasure removed (docs/privacy.md "Erasure"): ids only. The history consumer
- * drops any record of these journeys still in the queue, so an erased journey never comes
- * back into D1. Kept as long as the workspace exists (an id says nothing about a person).
+ * Journeys an erasure removed, or retention deleted whole (`erasure_id` = `retention`), ids
+ * only (docs/privacy.md "Erasure", "Retention"). The history consumer drops any record of
+ * these journeys still in the queue, so a removed journey never comes back into D1. The hourly
+ * cron deletes a row 30 days after it was written (`erased_journeys_at`), longer than a record
+ * can wait in the queue.
  */
 export const erasedJourneys = sqliteTable(
   "erased_journeys",
@@ -165,5 +167,8 @@ export const erasedJourneys = sqliteTable(
     erasureId: text("erasure_id").notNull(),
     erasedAt: text("erased_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.journeyId] })],
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.journeyId] }),
+    index("erased_journeys_at").on(t.erasedAt),
+  ],
 );

@@ -33,6 +33,11 @@ import { BODY_TYPES, DEFAULT_RETENTION, EXPIRED, cutoffs } from "../objects/jour
 export const PURGE_BATCH = 500;
 /** Wall-clock budget of one cron run; what is left waits for the next run. */
 export const PURGE_BUDGET_MS = 60_000;
+/**
+ * How long a guard row in `erased_journeys` is kept: longer than any history record can wait
+ * in the queue or its dead-letter queue (a Queues message is kept at most 14 days).
+ */
+export const GUARD_DAYS = 30;
 /** Journey objects woken per workspace per run. */
 const WAKE_MAX = 500;
 /** Object calls in flight at once. */
@@ -53,6 +58,8 @@ export interface PurgeReport {
   journeys: number;
   /** Journey objects asked to run their own pass. */
   woken: number;
+  /** Guard rows in `erased_journeys` older than GUARD_DAYS, deleted. */
+  guardsExpired: number;
   /** False when the budget ran out with work left (the next run resumes it). */
   complete: boolean;
 }
@@ -74,6 +81,7 @@ export async function purgeHistory(env: Env, o: PurgeOptions = {}): Promise<Purg
     deleted: 0,
     journeys: 0,
     woken: 0,
+    guardsExpired: 0,
     complete: true,
   };
   const all = await listWorkspaces(env.DB);
@@ -97,7 +105,32 @@ export async function purgeHistory(env: Env, o: PurgeOptions = {}): Promise<Purg
     const done = await purgeWorkspace(env, ws, policy, now, deadline, report);
     if (!done) report.complete = false;
   }
+  const guards = await drainGuards(env.DB, now, deadline);
+  report.guardsExpired = guards.rows;
+  if (!guards.done) report.complete = false;
   return report;
+}
+
+/** Deletes guard rows older than GUARD_DAYS (index `erased_journeys_at`), in bounded statements. */
+async function drainGuards(
+  db: D1Database,
+  now: number,
+  deadline: number,
+): Promise<{ rows: number; done: boolean }> {
+  const before = new Date(now - GUARD_DAYS * 86_400_000).toISOString();
+  let rows = 0;
+  for (;;) {
+    if (Date.now() >= deadline) return { rows, done: false };
+    const r = await db
+      .prepare(
+        `DELETE FROM erased_journeys WHERE rowid IN (
+           SELECT rowid FROM erased_journeys WHERE erased_at < ? LIMIT ?)`,
+      )
+      .bind(before, PURGE_BATCH)
+      .run();
+    rows += r.meta.changes ?? 0;
+    if ((r.meta.changes ?? 0) < PURGE_BATCH) return { rows, done: true };
+  }
 }
 
 /** Workspaces with history, by a loose index scan (one probe per workspace). */
@@ -249,7 +282,8 @@ async function purgeWorkspace(
 
 /**
  * Deletes every D1 row of one journey: its events in batches, then its promises, owner
- * intervals, dead records and the journey row last, so a run cut short finds it again.
+ * intervals, dead records and the journey row last, so a run cut short finds it again. Writes
+ * the journey's guard row in `erased_journeys` with them (kept GUARD_DAYS).
  */
 export async function purgeJourneyRows(
   db: D1Database,
@@ -267,6 +301,13 @@ export async function purgeJourneyRows(
     if ((r.meta.changes ?? 0) < PURGE_BATCH) break;
   }
   await db.batch([
+    // The erasure's guard row (history/erase.ts): a record of this journey still in the history
+    // queue is dropped by the consumer when it lands, not written back until the next cron run.
+    db
+      .prepare(
+        "INSERT OR IGNORE INTO erased_journeys (workspace_id, journey_id, erasure_id, erased_at) VALUES (?, ?, 'retention', ?)",
+      )
+      .bind(ws, journeyId, new Date().toISOString()),
     db
       .prepare("DELETE FROM promises WHERE workspace_id = ? AND journey_id = ?")
       .bind(ws, journeyId),

@@ -1,0 +1,1 @@
+CREATE INDEX `erased_journeys_at` ON `erased_journeys` (`erased_at`);
