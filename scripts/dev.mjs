@@ -4,7 +4,8 @@
 //
 // Environment: PORT (default 8787), BATON_PERSIST (default .wrangler/state),
 // ADMIN_SECRET (default "dev-admin-secret": local only — set your own for anything shared),
-// CHAT_SESSION_SECRET, REPLY_TOKEN_SECRET, SETTINGS_KEYS and CONSOLE_SESSION_SECRET (default:
+// CHAT_SESSION_SECRET, CALLER_ASSERTION_SECRET, REPLY_TOKEN_SECRET, SETTINGS_KEYS and
+// CONSOLE_SESSION_SECRET (default:
 // random local values, see devSecrets() below; never printed).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -47,6 +48,8 @@ function devSecrets() {
   if (existsSync(file)) stored = JSON.parse(readFileSync(file, "utf8"));
   const made = {
     CHAT_SESSION_SECRET: stored.CHAT_SESSION_SECRET ?? randomBytes(32).toString("base64url"),
+    CALLER_ASSERTION_SECRET:
+      stored.CALLER_ASSERTION_SECRET ?? randomBytes(32).toString("base64url"),
     REPLY_TOKEN_SECRET: stored.REPLY_TOKEN_SECRET ?? randomBytes(32).toString("base64url"),
     SETTINGS_KEYS: stored.SETTINGS_KEYS ?? `dev1:${randomBytes(32).toString("base64")}`,
     CONSOLE_SESSION_SECRET: stored.CONSOLE_SESSION_SECRET ?? randomBytes(32).toString("base64url"),

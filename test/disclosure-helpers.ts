@@ -13,6 +13,9 @@ export const PERSONAL = [
   "failed_payment",
 ];
 
+/** vitest.config.ts's CALLER_ASSERTION_SECRET, for tests that sign an assertion themselves. */
+export const ASSERTION_SECRET = "test-caller-assertion-secret-0123456789abcdef";
+
 export const NEUTRAL_SENTENCE = "Thanks for calling. Let me connect you.";
 export const PROMPT_SENTENCE = "Are you calling about your recent request?";
 

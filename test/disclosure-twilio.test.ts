@@ -1,7 +1,13 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signAssertion } from "../workers/relay/src/context/assertion";
-import { assertionFor, expectNothingPersonal, story, type Story } from "./disclosure-helpers";
+import {
+  ASSERTION_SECRET,
+  assertionFor,
+  expectNothingPersonal,
+  story,
+  type Story,
+} from "./disclosure-helpers";
 import { ADMIN, api, signTwilio } from "./helpers";
 
 const TOKEN = "twilio-auth-token-for-disclosure";
@@ -114,7 +120,7 @@ describe("Twilio voice webhook: what the greeting may say", () => {
     );
     expect([ok.tier, ok.reason]).toEqual(["personal", "assertion_pin"]);
     const expired = await signAssertion(
-      ADMIN,
+      ASSERTION_SECRET,
       { ws: s.ws, id: `phone:${s.phone}`, m: "pin" },
       60,
       Date.now() - 3_600_000,

@@ -1,7 +1,10 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { app } from "../workers/relay/src/app";
 import { signAssertion } from "../workers/relay/src/context/assertion";
 import {
   NEUTRAL_SENTENCE,
+  ASSERTION_SECRET,
   PROMPT_SENTENCE,
   assertionFor,
   connectEvent,
@@ -93,12 +96,31 @@ describe("call-start disclosure: caller ID is context, not identity", () => {
       .replace(/\//g, "_")
       .replace(/=+$/, "");
     const bad: Record<string, string> = {
-      expired: await signAssertion(ADMIN, { ws: s.ws, id: `phone:${s.phone}`, m: "pin" }, 60, old),
+      expired: await signAssertion(
+        ASSERTION_SECRET,
+        { ws: s.ws, id: `phone:${s.phone}`, m: "pin" },
+        60,
+        old,
+      ),
       tampered: `${prefix}.${forged}.${sig}`,
       other_caller: await assertionFor(s.asserter, "+14155550699"),
       other_workspace: await assertionFor(other.asserter, s.phone),
       malformed: "not-an-assertion",
     };
+    // Signed the old way, under the admin secret: refused as not Baton's signature.
+    const underAdmin = await signAssertion(
+      ADMIN,
+      { ws: s.ws, id: `phone:${s.phone}`, m: "pin" },
+      60,
+    );
+    const refused = await api(
+      "GET",
+      `/v1/context?phone=${encodeURIComponent(s.phone)}&audience=ivr&assertion=${encodeURIComponent(underAdmin)}`,
+      undefined,
+      s.key,
+    );
+    expectProblem(refused, 403, "invalid_assertion");
+    expect(refused.body).toMatchObject({ reason: "tampered" });
     for (const [why, assertion] of Object.entries(bad)) {
       // The API refuses it outright, naming the field and the reason.
       const q = `/v1/context?phone=${encodeURIComponent(s.phone)}&assertion=${encodeURIComponent(assertion)}`;
@@ -147,6 +169,36 @@ describe("call-start disclosure: caller ID is context, not identity", () => {
     const ttl = Date.parse(ok.body.expiresAt as string) - Date.now();
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it("without a usable CALLER_ASSERTION_SECRET minting is a 503 and no assertion unlocks anything", async () => {
+    const s = await story("+14155550607");
+    const good = await assertionFor(s.asserter, s.phone);
+    const call = async (method: string, path: string, body: unknown, e: Env) => {
+      const req = new Request(`https://baton.test${path}`, {
+        method,
+        headers: { authorization: `Bearer ${s.asserter}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} };
+      const res = await app.fetch(req, e, ctx as unknown as ExecutionContext);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    for (const secret of [undefined, "too-short-secret"]) {
+      const e = { ...(env as unknown as Env), CALLER_ASSERTION_SECRET: secret };
+      const minted = await call(
+        "POST",
+        "/v1/context/assertions",
+        { identifier: { type: "phone", value: s.phone }, method: "pin" },
+        e,
+      );
+      expect(minted.status).toBe(503);
+      expect(minted.body.code).toBe("assertions_not_configured");
+      const q = `/v1/context?phone=${encodeURIComponent(s.phone)}&audience=ivr&assertion=${encodeURIComponent(good)}`;
+      const read = await call("GET", q, undefined, e);
+      expect(read.status).toBe(403);
+      expect(read.body).toMatchObject({ code: "invalid_assertion", reason: "disabled" });
+    }
   });
 
   it("authenticated=pin|otp|session is trusted only from a key with caller:assert", async () => {

@@ -127,7 +127,7 @@ export interface paths {
     put?: never;
     /**
      * Vouch for a caller the flow authenticated
-     * @description Mints a short-lived signed assertion for one identifier after the flow checked a PIN, a one-time code or a session; pass it as `assertion` on GET /v1/context. Nothing is stored.
+     * @description Mints a short-lived signed assertion for one identifier after the flow checked a PIN, a one-time code or a session; pass it as `assertion` on GET /v1/context. Nothing is stored. 503 `assertions_not_configured` without the CALLER_ASSERTION_SECRET Worker secret.
      *
      *     Needs an API key with scope `caller:assert` (or `admin`).
      */

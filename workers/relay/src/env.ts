@@ -10,6 +10,12 @@ declare global {
      */
     CHAT_SESSION_SECRET?: string;
     /**
+     * Signs caller assertions (context/assertion.ts): a wrangler secret of at least 32
+     * characters. Unset, minting answers 503 `assertions_not_configured` and every assertion
+     * on a lookup is refused (`assertion_disabled`).
+     */
+    CALLER_ASSERTION_SECRET?: string;
+    /**
      * Derives the Message-ID and `reply+…@` token of an outbound email sent with an
      * Idempotency-Key (ingest/binding.ts): a wrangler secret of its own.
      */

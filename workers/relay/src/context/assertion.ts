@@ -7,9 +7,11 @@
  *
  * Format: `bca1.<payload>.<signature>`, base64url. The payload is the JSON
  * `{ ws, id, m, exp }` (workspace, normalized identifier key, method, expiry in Unix seconds);
- * the signature is HMAC-SHA256 over `bca1.<payload>` with a key derived from ADMIN_SECRET,
- * like chat session tokens, so no further secret must be provisioned. Verifying is pure CPU
- * (the key is imported once per isolate): no object call on the lookup path.
+ * the signature is HMAC-SHA256 over `bca1.<payload>` with a key derived from the Worker secret
+ * CALLER_ASSERTION_SECRET, which signs nothing else (docs/privacy.md "Secrets"). Verifying is
+ * pure CPU (the key is imported once per isolate): no object call on the lookup path.
+ * Assertions signed under ADMIN_SECRET before this secret existed no longer verify: they lived
+ * at most 15 minutes anyway.
  */
 import { fromBase64Url, signWithDerivedKey, toBase64Url, verifyWithDerivedKey } from "@baton/core";
 
@@ -38,18 +40,28 @@ export const ASSERTION_TTL = { min: 30, max: 900, default: 300 } as const;
 export const ASSERTION_MAX_CHARS = 1024;
 
 const PREFIX = "bca1";
-const PURPOSE = "baton caller assertion v1";
+/** v2: v1 was derived from ADMIN_SECRET; a new purpose keeps those out even if the values match. */
+const PURPOSE = "baton caller assertion v2";
+
+/** The shortest CALLER_ASSERTION_SECRET accepted: 32 characters (a random 24-byte base64 string). */
+export const MIN_ASSERTION_SECRET_CHARS = 32;
+
+/** The secret that signs caller assertions, or null when it is unset or too short to use. */
+export function assertionSecret(env: Env): string | null {
+  const s = env.CALLER_ASSERTION_SECRET;
+  return s !== undefined && s.length >= MIN_ASSERTION_SECRET_CHARS ? s : null;
+}
 
 /** Signs an assertion that expires `ttlSeconds` after `now`. */
 export async function signAssertion(
-  adminSecret: string,
+  secret: string,
   claims: Omit<CallerAssertion, "exp">,
   ttlSeconds: number,
   now = Date.now(),
 ): Promise<string> {
   const body: CallerAssertion = { ...claims, exp: Math.floor(now / 1000) + ttlSeconds };
   const signed = `${PREFIX}.${toBase64Url(new TextEncoder().encode(JSON.stringify(body)))}`;
-  return `${signed}.${await signWithDerivedKey(adminSecret, PURPOSE, signed)}`;
+  return `${signed}.${await signWithDerivedKey(secret, PURPOSE, signed)}`;
 }
 
 function claimsOf(json: string): CallerAssertion | null {
@@ -68,13 +80,13 @@ function claimsOf(json: string): CallerAssertion | null {
  * judged on its expiry, workspace and identifier.
  */
 export async function verifyAssertion(
-  adminSecret: string | undefined,
+  secret: string | null,
   token: string,
   ws: string,
   callerKey: string,
   now = Date.now(),
 ): Promise<AssertionCheck> {
-  if (!adminSecret) return { ok: false, why: "disabled" };
+  if (!secret) return { ok: false, why: "disabled" };
   const parts = token.split(".");
   const [prefix, payload, sig] = parts;
   if (
@@ -87,7 +99,7 @@ export async function verifyAssertion(
     return { ok: false, why: "malformed" };
   let claims: CallerAssertion | null;
   try {
-    const valid = await verifyWithDerivedKey(adminSecret, PURPOSE, sig, `${prefix}.${payload}`);
+    const valid = await verifyWithDerivedKey(secret, PURPOSE, sig, `${prefix}.${payload}`);
     if (!valid) return { ok: false, why: "tampered" };
     claims = claimsOf(new TextDecoder().decode(fromBase64Url(payload)));
   } catch {

@@ -17,7 +17,12 @@ import type { Disclosure, DisclosurePolicy, IdentifierType, WorkspaceSettings } 
 import { checkScope } from "../http/auth";
 import type { Principal } from "../env";
 import { fail } from "../http/problem";
-import { verifyAssertion, type AssertionCheck, type AssertionMethod } from "./assertion";
+import {
+  assertionSecret,
+  verifyAssertion,
+  type AssertionCheck,
+  type AssertionMethod,
+} from "./assertion";
 import { callerKey, type Lookup } from "./lookup";
 
 /** STIR/SHAKEN attestation of the call, when the telephony platform reports it. */
@@ -66,7 +71,7 @@ export async function checkAssertion(
 ): Promise<AssertionCheck | null> {
   if (token === undefined) return null;
   const key = callerKey(identifier, settings) ?? "";
-  const check = await verifyAssertion(env.ADMIN_SECRET, token, ws, key);
+  const check = await verifyAssertion(assertionSecret(env), token, ws, key);
   if (!check.ok && onRefused === "refuse") {
     const message = `the caller assertion is ${check.why.replace(/_/g, " ")}`;
     fail(403, "invalid_assertion", "The caller assertion is not valid", `assertion: ${message}`, {

@@ -161,7 +161,7 @@ export const EVENT_ROUTES: RouteDoc[] = [
     tag: "Context",
     summary: "Vouch for a caller the flow authenticated",
     description:
-      "Mints a short-lived signed assertion for one identifier after the flow checked a PIN, a one-time code or a session; pass it as `assertion` on GET /v1/context. Nothing is stored.",
+      "Mints a short-lived signed assertion for one identifier after the flow checked a PIN, a one-time code or a session; pass it as `assertion` on GET /v1/context. Nothing is stored. 503 `assertions_not_configured` without the CALLER_ASSERTION_SECRET Worker secret.",
     auth: { kind: "key", scope: "caller:assert" },
     body: {
       name: "AssertionInput",

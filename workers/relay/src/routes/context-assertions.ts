@@ -2,7 +2,12 @@ import { Identifier } from "@baton/core";
 import type { Context } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env";
-import { ASSERTION_METHODS, ASSERTION_TTL, signAssertion } from "../context/assertion";
+import {
+  ASSERTION_METHODS,
+  ASSERTION_TTL,
+  assertionSecret,
+  signAssertion,
+} from "../context/assertion";
 import { fail } from "../http/problem";
 import { jsonBody } from "../http/validate";
 import { normalizeIdentifiers } from "../ingest/normalize";
@@ -32,13 +37,13 @@ export const AssertionInput = z.strictObject({
 export async function mintAssertion(c: Context<AppEnv>) {
   const ws = c.get("principal").workspace;
   const input = await jsonBody(c, AssertionInput);
-  const secret = c.env.ADMIN_SECRET;
+  const secret = assertionSecret(c.env);
   if (!secret)
     fail(
-      403,
-      "assertions_disabled",
-      "Caller assertions are disabled",
-      "set the ADMIN_SECRET secret",
+      503,
+      "assertions_not_configured",
+      "Caller assertions are not configured",
+      "set the CALLER_ASSERTION_SECRET Worker secret (at least 32 characters)",
     );
   const settings = await workspaceSettings(c.env, ws);
   if (!settings) fail(404, "workspace_not_found", "Workspace not found");
