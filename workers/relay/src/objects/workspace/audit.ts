@@ -12,7 +12,7 @@
 import { LIMITS, toHex } from "@baton/core";
 import { workspaceStub } from "../access";
 
-/** Every action the log records. `customer.erased` and `customer.exported` are reserved. */
+/** Every action the log records (docs/privacy.md, "Audit log"). */
 export const AUDIT_ACTIONS = [
   "workspace.created",
   "workspace.renamed",
