@@ -13,9 +13,10 @@
 // DEMO_POSTMARK_PASSWORD override them) so that it can sign as those providers.
 /* global WebSocket */
 import { Buffer } from "node:buffer";
-import { createHash, createHmac } from "node:crypto";
-import { pathToFileURL, URLSearchParams } from "node:url";
+import { createHash } from "node:crypto";
+import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
+import { callApi, postTwilio } from "./lib/relay-requests.mjs";
 
 export const DEV_KEY = "bk_dev.devkey000001.devsecret0000000000000000000000000000000";
 export const DEMO_TWILIO_AUTH_TOKEN =
@@ -34,14 +35,6 @@ export function sid(prefix, name) {
   return prefix + createHash("sha256").update(name).digest("hex").slice(0, 32);
 }
 
-/** Twilio's signature: the URL, then each parameter name+value sorted by name; HMAC-SHA1. */
-export function twilioSignature(token, url, fields) {
-  const data = Object.keys(fields)
-    .sort()
-    .reduce((acc, k) => acc + k + fields[k], url);
-  return createHmac("sha1", token).update(data).digest("base64");
-}
-
 /**
  * A client of one relay and workspace: the API with the key, and the provider webhooks signed
  * as the providers sign them (Twilio with the auth token, Postmark with Basic credentials).
@@ -54,25 +47,7 @@ export function relayClient({
   postmark = DEMO_POSTMARK,
 }) {
   let publicBase = base;
-  async function api(method, path, body, headers = {}) {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let parsed = {};
-    try {
-      parsed = text ? JSON.parse(text) : {};
-    } catch {
-      parsed = { text };
-    }
-    return { status: res.status, body: parsed };
-  }
+  const api = (method, path, body, headers) => callApi(base, key, method, path, body, headers);
   /** Like api(), but a status outside 2xx throws with the problem it answered. */
   async function must(method, path, body, headers) {
     const res = await api(method, path, body, headers);
@@ -99,15 +74,7 @@ export function relayClient({
   }
   /** A signed Twilio webhook (`sms`, `voice`, `voice-status`, `status`); answers the journey id. */
   async function twilio(path, fields) {
-    const url = `${publicBase}/hooks/${workspace}/twilio/${path}`;
-    const res = await fetch(`${base}/hooks/${workspace}/twilio/${path}`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        "x-twilio-signature": twilioSignature(twilioToken, url, fields),
-      },
-      body: new URLSearchParams(fields).toString(),
-    });
+    const res = await postTwilio({ base, publicBase, workspace, token: twilioToken, path, fields });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`twilio/${path} answered ${res.status}: ${text}`);
     return res.headers.get("x-baton-journey-id");

@@ -15,7 +15,7 @@ import {
   workspace,
   type ApiResponse,
 } from "./helpers";
-import { waitFor } from "./history-helpers";
+import { waitForD1Seqs } from "./worklist-helpers";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -227,17 +227,7 @@ describe("GET /v1/analytics/effort: a scripted set of journeys", () => {
       const j = await api("GET", `/v1/journeys/${id}`, undefined, key);
       seqs.set(id, Number(j.body.context?.seq ?? j.body.seq));
     }
-    await waitFor(async () => {
-      for (const [id, seq] of seqs) {
-        const row = await env.DB.prepare(
-          "SELECT last_seq FROM journeys WHERE workspace_id = ? AND id = ?",
-        )
-          .bind(ws, id)
-          .first<{ last_seq: number }>();
-        if (row?.last_seq !== seq) return null;
-      }
-      return true;
-    });
+    await waitForD1Seqs(ws, seqs);
     await sleep(5);
     to = new Date().toISOString();
 

@@ -7,8 +7,8 @@
  */
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, api, flushJourney, smsFrom, workspace } from "./helpers";
-import { waitFor } from "./history-helpers";
+import { ADMIN, api, workspace } from "./helpers";
+import { agentReply, breakPromise, failedPayment, ownedJourney, settle } from "./worklist-helpers";
 import { app } from "../workers/relay/src/app";
 import { COOKIE, signSession } from "../workers/relay/src/console/auth";
 import type { Person, Role } from "../workers/relay/src/console/context";
@@ -105,31 +105,6 @@ function parseCsvLine(line: string): string[] {
   return out;
 }
 
-/** Flushes every journey and waits until D1 holds each at its last sequence number. */
-async function settle(ws: string, key: string, ids: string[]) {
-  const seqs = new Map<string, number>();
-  for (const id of ids) {
-    const j = await api("GET", `/v1/journeys/${id}`, undefined, key);
-    expect(j.status).toBe(200);
-    seqs.set(id, Number(j.body.seq));
-    await flushJourney(ws, id);
-  }
-  await waitFor(async () => {
-    for (const [id, seq] of seqs) {
-      const row = await env.DB.prepare(
-        "SELECT last_seq FROM journeys WHERE workspace_id = ? AND id = ?",
-      )
-        .bind(ws, id)
-        .first<{ last_seq: number }>();
-      if (row?.last_seq !== seq) {
-        await flushJourney(ws, id);
-        return null;
-      }
-    }
-    return true;
-  });
-}
-
 describe("console list pages", () => {
   let ws: string;
   let key: string;
@@ -141,11 +116,7 @@ describe("console list pages", () => {
 
   async function journey(name: string, owner: Record<string, string>, text: string) {
     phoneOf[name] = phone();
-    const first = await api("POST", "/v1/events", smsFrom(phoneOf[name], text), key);
-    expect(first.status).toBe(201);
-    const id = first.body.journeyId as string;
-    const o = await api("PUT", `/v1/journeys/${id}/owner`, owner, key);
-    expect(o.status, JSON.stringify(o.body)).toBe(200);
+    const id = await ownedJourney(key, phoneOf[name], owner, text);
     j[name] = id;
     return id;
   }
@@ -159,21 +130,7 @@ describe("console list pages", () => {
     return res.body.id as string;
   }
 
-  async function reply(id: string) {
-    const res = await api(
-      "POST",
-      "/v1/events",
-      {
-        journeyId: id,
-        channel: "sms",
-        direction: "outbound",
-        actor: { kind: "agent" },
-        text: "ok",
-      },
-      key,
-    );
-    expect(res.status).toBe(201);
-  }
+  const reply = (id: string) => agentReply(key, id, { kind: "agent" }, "ok");
 
   const customerOf = async (id: string) =>
     (await api("GET", `/v1/journeys/${id}`, undefined, key)).body.customerId as string;
@@ -189,27 +146,13 @@ describe("console list pages", () => {
     await journey("none", me, "question about my plan");
     await reply(j.none ?? "");
     await journey("waiting", me, "my router keeps dropping");
-    await journey("exception", me, "my card payment failed");
-    const ex = await api(
-      "POST",
-      `/v1/journeys/${j.exception}/exceptions`,
-      { kind: "failed_payment", text: "card payment for invoice 1042 failed", escalate: false },
-      key,
-    );
-    expect(ex.status).toBe(201);
+    await failedPayment(key, await journey("exception", me, "my card payment failed"));
     await reply(j.exception ?? "");
     await journey("overdue", me, "technician never came");
     await promise(j.overdue ?? "", iso(-MINUTE), true);
     await reply(j.overdue ?? "");
     await journey("broken", me, "you said you would call me back");
-    const pid = await promise(j.broken ?? "", iso(2 * HOUR));
-    const broke = await api(
-      "PATCH",
-      `/v1/journeys/${j.broken}/promises/${pid}`,
-      { status: "broken", note: "nobody called" },
-      key,
-    );
-    expect(broke.status).toBe(200);
+    await breakPromise(key, j.broken ?? "", await promise(j.broken ?? "", iso(2 * HOUR)));
     await reply(j.broken ?? "");
     await journey("resolved", me, "all good now");
     const done = await api("PUT", `/v1/journeys/${j.resolved}/status`, { status: "resolved" }, key);

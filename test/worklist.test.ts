@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { flushToD1, type OutboxRecord } from "@baton/db";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, expectProblem, flushJourney, smsFrom, workspace } from "./helpers";
+import { api, expectProblem, workspace } from "./helpers";
 import { worklistSql } from "../workers/relay/src/routes/worklist";
-import { waitFor } from "./history-helpers";
+import { agentReply, breakPromise, failedPayment, ownedJourney, settle } from "./worklist-helpers";
 
 const DANA = { kind: "person", id: "dana", name: "Dana Reyes", team: "billing" } as const;
 const ERIN = { kind: "person", id: "erin", name: "Erin Moss", team: "billing" } as const;
@@ -27,14 +27,8 @@ interface Item {
 }
 
 /** A journey of a new customer, opened by an inbound SMS and owned by `owner`. */
-async function journey(key: string, owner: Record<string, string>, text: string) {
-  const first = await api("POST", "/v1/events", smsFrom(phone(), text), key);
-  expect(first.status).toBe(201);
-  const id = first.body.journeyId as string;
-  const o = await api("PUT", `/v1/journeys/${id}/owner`, owner, key);
-  expect(o.status).toBe(200);
-  return id;
-}
+const journey = (key: string, owner: Record<string, string>, text: string) =>
+  ownedJourney(key, phone(), owner, text);
 
 async function promise(key: string, id: string, dueAt: string, late?: { verifyBy: string }) {
   // A promise already past due is recorded as made an hour ago.
@@ -50,40 +44,7 @@ async function promise(key: string, id: string, dueAt: string, late?: { verifyBy
 }
 
 /** The agent answers the customer: the latest message is then ours. */
-async function reply(key: string, id: string) {
-  const res = await api(
-    "POST",
-    "/v1/events",
-    { journeyId: id, channel: "sms", direction: "outbound", actor: AGENT, text: "on it" },
-    key,
-  );
-  expect(res.status).toBe(201);
-}
-
-/** Flushes every journey and waits until D1 holds each at its last sequence number. */
-async function settle(ws: string, key: string, ids: string[]) {
-  const seqs = new Map<string, number>();
-  for (const id of ids) {
-    const j = await api("GET", `/v1/journeys/${id}`, undefined, key);
-    expect(j.status).toBe(200);
-    seqs.set(id, Number(j.body.seq));
-    await flushJourney(ws, id);
-  }
-  await waitFor(async () => {
-    for (const [id, seq] of seqs) {
-      const row = await env.DB.prepare(
-        "SELECT last_seq FROM journeys WHERE workspace_id = ? AND id = ?",
-      )
-        .bind(ws, id)
-        .first<{ last_seq: number }>();
-      if (row?.last_seq !== seq) {
-        await flushJourney(ws, id);
-        return null;
-      }
-    }
-    return true;
-  });
-}
+const reply = (key: string, id: string) => agentReply(key, id, AGENT, "on it");
 
 async function worklist(key: string, qs: string) {
   const res = await api("GET", `/v1/worklist?${qs}`, undefined, key);
@@ -121,13 +82,7 @@ describe("the owner's worklist", () => {
     await reply(key, j.nextDue);
     j.waiting = await journey(key, DANA, "my router keeps dropping");
     j.exception = await journey(key, DANA, "my card payment failed");
-    const ex = await api(
-      "POST",
-      `/v1/journeys/${j.exception}/exceptions`,
-      { kind: "failed_payment", text: "card payment for invoice 1042 failed", escalate: false },
-      key,
-    );
-    expect(ex.status).toBe(201);
+    await failedPayment(key, j.exception);
     await reply(key, j.exception);
     j.atRisk = await journey(key, DANA, "refund for the double charge");
     const risky = await promise(key, j.atRisk, iso(30 * MINUTE));
@@ -136,14 +91,7 @@ describe("the owner's worklist", () => {
     await promise(key, j.overdue, iso(-MINUTE), { verifyBy: iso(5 * HOUR) });
     await reply(key, j.overdue);
     j.broken = await journey(key, DANA, "you said you would call me back");
-    const pid = await promise(key, j.broken, iso(2 * HOUR));
-    const broke = await api(
-      "PATCH",
-      `/v1/journeys/${j.broken}/promises/${pid}`,
-      { status: "broken", note: "nobody called" },
-      key,
-    );
-    expect(broke.status).toBe(200);
+    await breakPromise(key, j.broken, await promise(key, j.broken, iso(2 * HOUR)));
     await reply(key, j.broken);
     // Not in Dana's list: resolved, or owned by Erin (same team).
     j.resolved = await journey(key, DANA, "all good now");

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createHmac, randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { URLSearchParams } from "node:url";
+import { callApi, postTwilio } from "../../scripts/lib/relay-requests.mjs";
 import { startRelay } from "./relay.mjs";
 
 const TWILIO_TOKEN = "e2e-twilio-auth-token";
@@ -26,38 +27,10 @@ before(async () => {
 
 after(() => relay?.stop());
 
-async function api(method, path, body, headers = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
-}
-
-/** Twilio's signature: the URL, then each parameter name+value sorted by name; HMAC-SHA1. */
-function twilioSignature(url, fields) {
-  const data = Object.keys(fields)
-    .sort()
-    .reduce((acc, k) => acc + k + fields[k], url);
-  return createHmac("sha1", TWILIO_TOKEN).update(data).digest("base64");
-}
+const api = (method, path, body, headers) => callApi(base, key, method, path, body, headers);
 
 async function twilio(path, fields) {
-  const url = `${base}/hooks/${WS}/twilio/${path}`;
-  const res = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      "x-twilio-signature": twilioSignature(url, fields),
-    },
-    body: new URLSearchParams(fields).toString(),
-  });
+  const res = await postTwilio({ base, workspace: WS, token: TWILIO_TOKEN, path, fields });
   return {
     status: res.status,
     journey: res.headers.get("x-baton-journey-id"),

@@ -20,7 +20,7 @@ import {
   consoleAuditSource,
   customerHref,
   journeyHref,
-  Scroll,
+  ListTable,
   StatusBadge,
   When,
 } from "./lists-ui";
@@ -78,52 +78,43 @@ function Merges(props: { c: Context<ConsoleEnv>; view: CustomerView; admin: bool
   const { view } = props;
   if (view.merges.length === 0) return <p class="muted">No merges.</p>;
   return (
-    <Scroll label="Merges table">
-      <table aria-labelledby="merges-h">
-        <thead>
-          <tr>
-            <th scope="col">Merge</th>
-            <th scope="col">Other customer</th>
-            <th scope="col">Reason</th>
-            <th scope="col">When</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
-        <tbody>
-          {view.merges.map((m: MergeView) => (
-            <tr data-merge={m.id}>
-              <td>
-                {m.role === "survivor" ? "took in" : "was merged into"}
-                <div class="small muted">{m.id}</div>
-              </td>
-              <td>
-                <a href={customerHref(m.otherCustomerId)}>{m.otherCustomerId}</a>
-              </td>
-              <td>
-                <span class="text">{m.reason}</span>
-                {describeActor(m.actor) ? (
-                  <div class="small muted">by {describeActor(m.actor)}</div>
-                ) : null}
-              </td>
-              <td>
-                <When at={m.createdAt} />
-              </td>
-              <td>
-                {m.undoneAt ? (
-                  <>
-                    <span class="badge neutral">undone</span> <When at={m.undoneAt} />
-                  </>
-                ) : m.role === "survivor" && props.admin ? (
-                  <UndoButton c={props.c} customerId={view.id} mergeId={m.id} />
-                ) : (
-                  <span class="badge ok">in effect</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </Scroll>
+    <ListTable
+      label="Merges table"
+      labelledBy="merges-h"
+      cols={["Merge", "Other customer", "Reason", "When", "State"]}
+    >
+      {view.merges.map((m: MergeView) => (
+        <tr data-merge={m.id}>
+          <td>
+            {m.role === "survivor" ? "took in" : "was merged into"}
+            <div class="small muted">{m.id}</div>
+          </td>
+          <td>
+            <a href={customerHref(m.otherCustomerId)}>{m.otherCustomerId}</a>
+          </td>
+          <td>
+            <span class="text">{m.reason}</span>
+            {describeActor(m.actor) ? (
+              <div class="small muted">by {describeActor(m.actor)}</div>
+            ) : null}
+          </td>
+          <td>
+            <When at={m.createdAt} />
+          </td>
+          <td>
+            {m.undoneAt ? (
+              <>
+                <span class="badge neutral">undone</span> <When at={m.undoneAt} />
+              </>
+            ) : m.role === "survivor" && props.admin ? (
+              <UndoButton c={props.c} customerId={view.id} mergeId={m.id} />
+            ) : (
+              <span class="badge ok">in effect</span>
+            )}
+          </td>
+        </tr>
+      ))}
+    </ListTable>
   );
 }
 
@@ -182,34 +173,26 @@ customerPages.get("/:id", async (c) => {
         {view.identifiers.length === 0 ? (
           <p class="muted">No identifiers.</p>
         ) : (
-          <Scroll label="Identifiers table">
-            <table aria-labelledby="ids-h" class="identifiers">
-              <thead>
-                <tr>
-                  <th scope="col">Type</th>
-                  <th scope="col">Value</th>
-                  <th scope="col">Verification</th>
-                  <th scope="col">Provenance</th>
-                  <th scope="col">Linked</th>
-                </tr>
-              </thead>
-              <tbody>
-                {view.identifiers.map((i) => (
-                  <tr data-identifier={i.key}>
-                    <td>{i.type}</td>
-                    <td class="text">{i.value}</td>
-                    <td>
-                      <VerificationBadge v={i.verification} />
-                    </td>
-                    <td>{i.source}</td>
-                    <td>
-                      <When at={i.createdAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </Scroll>
+          <ListTable
+            label="Identifiers table"
+            labelledBy="ids-h"
+            class="identifiers"
+            cols={["Type", "Value", "Verification", "Provenance", "Linked"]}
+          >
+            {view.identifiers.map((i) => (
+              <tr data-identifier={i.key}>
+                <td>{i.type}</td>
+                <td class="text">{i.value}</td>
+                <td>
+                  <VerificationBadge v={i.verification} />
+                </td>
+                <td>{i.source}</td>
+                <td>
+                  <When at={i.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </ListTable>
         )}
       </section>
       <section aria-labelledby="journeys-h">

@@ -22,7 +22,7 @@ import {
   MEASURES,
   type EffortReport,
 } from "./lists-effort";
-import { DATE_STYLE, FIELD_STYLE, FIELDS_STYLE, param, Scroll, withQuery } from "./lists-ui";
+import { DATE_STYLE, Field, FIELDS_STYLE, param, Scroll, withQuery } from "./lists-ui";
 
 export const dashboardPages = new Hono<ConsoleEnv>();
 
@@ -107,16 +107,13 @@ dashboardPages.get("/", async (c) => {
       </p>
       <form method="get" action="/console/dashboard" aria-label="Dashboard filters">
         <div style={FIELDS_STYLE}>
-          <div style={FIELD_STYLE}>
-            <label for="d-from">From (UTC day)</label>
+          <Field id="d-from" label="From (UTC day)">
             <input id="d-from" name="from" type="date" value={r.fromDay} style={DATE_STYLE} />
-          </div>
-          <div style={FIELD_STYLE}>
-            <label for="d-to">To (UTC day, included)</label>
+          </Field>
+          <Field id="d-to" label="To (UTC day, included)">
             <input id="d-to" name="to" type="date" value={r.toDay} style={DATE_STYLE} />
-          </div>
-          <div style={FIELD_STYLE}>
-            <label for="d-group">Group by</label>
+          </Field>
+          <Field id="d-group" label="Group by">
             <select id="d-group" name="groupBy">
               {DashboardGroupBy.options.map((g) => (
                 <option value={g} selected={g === r.groupBy}>
@@ -124,7 +121,7 @@ dashboardPages.get("/", async (c) => {
                 </option>
               ))}
             </select>
-          </div>
+          </Field>
         </div>
         <button type="submit">Show</button>{" "}
         <a class="button secondary" href={csvHref} download>

@@ -62,6 +62,16 @@ export function Scroll(props: { label: string; children?: Children }) {
 /** A row of filter fields that wraps at narrow widths. */
 export const FIELDS_STYLE = "display:flex;flex-wrap:wrap;gap:4px 16px;align-items:flex-end";
 export const FIELD_STYLE = "flex:1 1 12rem;min-width:10rem;max-width:20rem";
+
+/** One labelled field of such a row: the label for the control with id `id`, then the control. */
+export function Field(props: { id: string; label: string; children?: Children }) {
+  return (
+    <div style={FIELD_STYLE}>
+      <label for={props.id}>{props.label}</label>
+      {props.children}
+    </div>
+  );
+}
 /** console.css styles most inputs; date inputs get the same look here. */
 export const DATE_STYLE =
   "width:100%;padding:5px 7px;border:1px solid #8c959f;border-radius:4px;background:#fff;color:#1b1f24";
@@ -72,6 +82,68 @@ export function withQuery(path: string, params: Record<string, string | undefine
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") q.set(k, v);
   const s = q.toString();
   return s ? `${path}?${s}` : path;
+}
+
+/**
+ * A list table in its scroll region: named by the heading `labelledBy`, one column heading a
+ * name in `cols`, the rows as children.
+ */
+export function ListTable(props: {
+  label: string;
+  labelledBy: string;
+  class?: string;
+  cols: string[];
+  children?: Children;
+}) {
+  return (
+    <Scroll label={props.label}>
+      <table aria-labelledby={props.labelledBy} class={props.class}>
+        <thead>
+          <tr>
+            {props.cols.map((col) => (
+              <th scope="col">{col}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </Scroll>
+  );
+}
+
+/** A journey's cell: its reason (the text, else the topic, else the id) linking to its page. */
+export function JourneyCell(props: { id: string; text: string | null; topic: string | null }) {
+  return (
+    <td>
+      <a href={journeyHref(props.id)}>{props.text ?? props.topic ?? props.id}</a>
+      {props.topic && props.text ? <div class="small muted">{props.topic}</div> : null}
+    </td>
+  );
+}
+
+/** A customer's cell: a link to the customer's page; "—" for none. */
+export function CustomerCell(props: { id: string | null }) {
+  return (
+    <td>
+      {props.id ? (
+        <a href={customerHref(props.id)} class="small">
+          {props.id}
+        </a>
+      ) : (
+        <span class="muted">—</span>
+      )}
+    </td>
+  );
+}
+
+/** An owner's cell: the name (else the id, else "—") and the team under it. */
+export function OwnerCell(props: { id: string | null; name: string | null; team: string | null }) {
+  return (
+    <td>
+      {props.name ?? props.id ?? <span class="muted">—</span>}
+      {props.team ? <div class="small muted">{props.team}</div> : null}
+    </td>
+  );
 }
 
 /** "Next page" and "First page" links for keyset or offset paging. */

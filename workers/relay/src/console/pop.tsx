@@ -395,6 +395,30 @@ function Panel(props: { c: C; pack: AgentPack; marker: RegExp }) {
   );
 }
 
+/**
+ * One action form, folded under `summary`: a POST to /console/pop/`action` for the journey
+ * (query `q`) with the CSRF field, the fields given as children, and the `submit` button.
+ */
+function ActionForm(props: {
+  c: C;
+  q: string;
+  action: string;
+  summary: string;
+  submit: string;
+  children?: unknown;
+}) {
+  return (
+    <details>
+      <summary>{props.summary}</summary>
+      <form method="post" action={`/console/pop/${props.action}?${props.q}`}>
+        <CsrfField c={props.c} />
+        {props.children}
+        <button type="submit">{props.submit}</button>
+      </form>
+    </details>
+  );
+}
+
 /** The action forms (outside the live panel, so typing is never lost to a refresh). */
 function Actions(props: { c: C; pack: AgentPack }) {
   const { c, pack } = props;
@@ -412,94 +436,75 @@ function Actions(props: { c: C; pack: AgentPack }) {
   return (
     <section aria-label="Actions" id="pop-actions">
       <h2>Act</h2>
-      <details>
-        <summary>Record an action</summary>
-        <form method="post" action={`/console/pop/action?${q}`}>
-          <CsrfField c={c} />
-          <label for="action-text">What was done</label>
-          <input id="action-text" name="text" type="text" required maxlength={1000} />
-          <button type="submit">Record</button>
-        </form>
-      </details>
-      <details>
-        <summary>Make a promise</summary>
-        <form method="post" action={`/console/pop/promise?${q}`}>
-          <CsrfField c={c} />
-          <label for="promise-text">Promise</label>
-          <input id="promise-text" name="text" type="text" required maxlength={1000} />
-          <label for="promise-due-in">Due</label>
-          <select id="promise-due-in" name="dueIn">
-            <option value="60">in 1 hour</option>
-            <option value="240">in 4 hours</option>
-            <option value="1440" selected>
-              in 1 day
-            </option>
-            <option value="2880">in 2 days</option>
-            <option value="10080">in 1 week</option>
-          </select>
-          <label for="promise-due-at">or at (UTC)</label>
-          <input id="promise-due-at" name="dueAt" type="datetime-local" />
-          <button type="submit">Make promise</button>
-        </form>
-      </details>
-      <details>
-        <summary>Add a constraint</summary>
-        <form method="post" action={`/console/pop/constraint?${q}`}>
-          <CsrfField c={c} />
-          <label for="constraint-text">Constraint</label>
-          <input id="constraint-text" name="text" type="text" required maxlength={1000} />
-          <label for="constraint-kind">Kind</label>
-          <select id="constraint-kind" name="kind">
-            <option value="other">other</option>
-            <option value="accessibility">accessibility</option>
-            <option value="channel_only">channel only</option>
-            <option value="legal">legal hold</option>
-          </select>
-          <label for="constraint-channel">Channel (for channel only)</label>
-          <select id="constraint-channel" name="channel">
-            <option value="">any</option>
-            <option value="sms">sms</option>
-            <option value="voice">voice</option>
-            <option value="email">email</option>
-            <option value="chat">chat</option>
-            <option value="whatsapp">whatsapp</option>
-          </select>
-          <button type="submit">Add constraint</button>
-        </form>
-      </details>
-      <details>
-        <summary>Hand off</summary>
-        <form method="post" action={`/console/pop/handoff?${q}`}>
-          <CsrfField c={c} />
-          <input type="hidden" name="expected" value={pack.owner?.id ?? ""} />
-          <label for="handoff-kind">To a</label>
-          <select id="handoff-kind" name="kind">
-            <option value="person">person</option>
-            <option value="team">team</option>
-            <option value="bot">bot</option>
-          </select>
-          <label for="handoff-id">Their id (email, team or bot id)</label>
-          <input id="handoff-id" name="id" type="text" required maxlength={200} />
-          <label for="handoff-name">Name</label>
-          <input id="handoff-name" name="name" type="text" maxlength={200} />
-          <label for="handoff-reason">Why</label>
-          <input id="handoff-reason" name="reason" type="text" required maxlength={1000} />
-          <label for="handoff-summary">Summary for the next owner</label>
-          <textarea id="handoff-summary" name="summary" rows={4} required maxlength={4000}>
-            {summary}
-          </textarea>
-          <button type="submit">Hand off</button>
-        </form>
-      </details>
-      <details>
-        <summary>Resolve</summary>
-        <form method="post" action={`/console/pop/resolve?${q}`}>
-          <CsrfField c={c} />
-          <label for="resolve-note">Resolution note</label>
-          <input id="resolve-note" name="note" type="text" maxlength={1000} />
-          <button type="submit">Resolve journey</button>
-        </form>
-      </details>
+      <ActionForm c={c} q={q} action="action" summary="Record an action" submit="Record">
+        <label for="action-text">What was done</label>
+        <input id="action-text" name="text" type="text" required maxlength={1000} />
+      </ActionForm>
+      <ActionForm c={c} q={q} action="promise" summary="Make a promise" submit="Make promise">
+        <label for="promise-text">Promise</label>
+        <input id="promise-text" name="text" type="text" required maxlength={1000} />
+        <label for="promise-due-in">Due</label>
+        <select id="promise-due-in" name="dueIn">
+          <option value="60">in 1 hour</option>
+          <option value="240">in 4 hours</option>
+          <option value="1440" selected>
+            in 1 day
+          </option>
+          <option value="2880">in 2 days</option>
+          <option value="10080">in 1 week</option>
+        </select>
+        <label for="promise-due-at">or at (UTC)</label>
+        <input id="promise-due-at" name="dueAt" type="datetime-local" />
+      </ActionForm>
+      <ActionForm
+        c={c}
+        q={q}
+        action="constraint"
+        summary="Add a constraint"
+        submit="Add constraint"
+      >
+        <label for="constraint-text">Constraint</label>
+        <input id="constraint-text" name="text" type="text" required maxlength={1000} />
+        <label for="constraint-kind">Kind</label>
+        <select id="constraint-kind" name="kind">
+          <option value="other">other</option>
+          <option value="accessibility">accessibility</option>
+          <option value="channel_only">channel only</option>
+          <option value="legal">legal hold</option>
+        </select>
+        <label for="constraint-channel">Channel (for channel only)</label>
+        <select id="constraint-channel" name="channel">
+          <option value="">any</option>
+          <option value="sms">sms</option>
+          <option value="voice">voice</option>
+          <option value="email">email</option>
+          <option value="chat">chat</option>
+          <option value="whatsapp">whatsapp</option>
+        </select>
+      </ActionForm>
+      <ActionForm c={c} q={q} action="handoff" summary="Hand off" submit="Hand off">
+        <input type="hidden" name="expected" value={pack.owner?.id ?? ""} />
+        <label for="handoff-kind">To a</label>
+        <select id="handoff-kind" name="kind">
+          <option value="person">person</option>
+          <option value="team">team</option>
+          <option value="bot">bot</option>
+        </select>
+        <label for="handoff-id">Their id (email, team or bot id)</label>
+        <input id="handoff-id" name="id" type="text" required maxlength={200} />
+        <label for="handoff-name">Name</label>
+        <input id="handoff-name" name="name" type="text" maxlength={200} />
+        <label for="handoff-reason">Why</label>
+        <input id="handoff-reason" name="reason" type="text" required maxlength={1000} />
+        <label for="handoff-summary">Summary for the next owner</label>
+        <textarea id="handoff-summary" name="summary" rows={4} required maxlength={4000}>
+          {summary}
+        </textarea>
+      </ActionForm>
+      <ActionForm c={c} q={q} action="resolve" summary="Resolve" submit="Resolve journey">
+        <label for="resolve-note">Resolution note</label>
+        <input id="resolve-note" name="note" type="text" maxlength={1000} />
+      </ActionForm>
     </section>
   );
 }

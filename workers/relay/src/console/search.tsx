@@ -18,12 +18,14 @@ import type { ConsoleEnv } from "./context";
 import { html, Page } from "./layout";
 import {
   customerHref,
-  FIELD_STYLE,
+  CustomerCell,
+  Field,
   FIELDS_STYLE,
-  journeyHref,
+  JourneyCell,
+  ListTable,
+  OwnerCell,
   Pager,
   param,
-  Scroll,
   StatusBadge,
   When,
 } from "./lists-ui";
@@ -113,8 +115,7 @@ function Form(props: { raw: Record<string, string | undefined> }) {
   return (
     <form method="get" action="/console/search" role="search" aria-label="Journeys">
       <div style={FIELDS_STYLE}>
-        <div style={FIELD_STYLE}>
-          <label for="s-idtype">Identifier type</label>
+        <Field id="s-idtype" label="Identifier type">
           <select id="s-idtype" name="idType">
             {IdentifierType.options.map((t) => (
               <option value={t} selected={(r.idType ?? "phone") === t}>
@@ -122,9 +123,8 @@ function Form(props: { raw: Record<string, string | undefined> }) {
               </option>
             ))}
           </select>
-        </div>
-        <div style={FIELD_STYLE}>
-          <label for="s-id">Identifier</label>
+        </Field>
+        <Field id="s-id" label="Identifier">
           <input
             id="s-id"
             name="id"
@@ -133,9 +133,8 @@ function Form(props: { raw: Record<string, string | undefined> }) {
             value={r.id ?? ""}
             placeholder="+14155550123"
           />
-        </div>
-        <div style={FIELD_STYLE}>
-          <label for="s-customer">Customer id</label>
+        </Field>
+        <Field id="s-customer" label="Customer id">
           <input
             id="s-customer"
             name="customer"
@@ -143,9 +142,8 @@ function Form(props: { raw: Record<string, string | undefined> }) {
             maxlength={200}
             value={r.customer ?? ""}
           />
-        </div>
-        <div style={FIELD_STYLE}>
-          <label for="s-status">Status</label>
+        </Field>
+        <Field id="s-status" label="Status">
           <select id="s-status" name="status">
             <option value="">any</option>
             {statuses.map((s) => (
@@ -154,19 +152,16 @@ function Form(props: { raw: Record<string, string | undefined> }) {
               </option>
             ))}
           </select>
-        </div>
-        <div style={FIELD_STYLE}>
-          <label for="s-owner">Owner id</label>
+        </Field>
+        <Field id="s-owner" label="Owner id">
           <input id="s-owner" name="owner" type="text" maxlength={200} value={r.owner ?? ""} />
-        </div>
-        <div style={FIELD_STYLE}>
-          <label for="s-from">Active from (UTC)</label>
+        </Field>
+        <Field id="s-from" label="Active from (UTC)">
           <input id="s-from" name="from" type="datetime-local" value={r.from ?? ""} />
-        </div>
-        <div style={FIELD_STYLE}>
-          <label for="s-to">Active before (UTC)</label>
+        </Field>
+        <Field id="s-to" label="Active before (UTC)">
           <input id="s-to" name="to" type="datetime-local" value={r.to ?? ""} />
-        </div>
+        </Field>
       </div>
       <button type="submit">Search</button>{" "}
       <a class="button secondary" href="/console/search">
@@ -231,52 +226,27 @@ searchPages.get("/", async (c) => {
       {page.items.length === 0 ? (
         <p>No journeys match.</p>
       ) : (
-        <Scroll label="Search results">
-          <table aria-labelledby="results-h" class="results">
-            <thead>
-              <tr>
-                <th scope="col">Journey</th>
-                <th scope="col">Status</th>
-                <th scope="col">Customer</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Channels</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((j) => (
-                <tr data-journey={j.id}>
-                  <td>
-                    <a href={journeyHref(j.id)}>{j.reasonText ?? j.reasonTopic ?? j.id}</a>
-                    {j.reasonTopic && j.reasonText ? (
-                      <div class="small muted">{j.reasonTopic}</div>
-                    ) : null}
-                  </td>
-                  <td>
-                    <StatusBadge status={j.status} />
-                  </td>
-                  <td>
-                    {j.customerId ? (
-                      <a href={customerHref(j.customerId)} class="small">
-                        {j.customerId}
-                      </a>
-                    ) : (
-                      <span class="muted">—</span>
-                    )}
-                  </td>
-                  <td>
-                    {j.ownerName ?? j.ownerId ?? <span class="muted">—</span>}
-                    {j.ownerTeam ? <div class="small muted">{j.ownerTeam}</div> : null}
-                  </td>
-                  <td>{j.channels.join(", ")}</td>
-                  <td>
-                    <When at={j.updatedAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </Scroll>
+        <ListTable
+          label="Search results"
+          labelledBy="results-h"
+          class="results"
+          cols={["Journey", "Status", "Customer", "Owner", "Channels", "Updated"]}
+        >
+          {page.items.map((j) => (
+            <tr data-journey={j.id}>
+              <JourneyCell id={j.id} text={j.reasonText} topic={j.reasonTopic} />
+              <td>
+                <StatusBadge status={j.status} />
+              </td>
+              <CustomerCell id={j.customerId} />
+              <OwnerCell id={j.ownerId} name={j.ownerName} team={j.ownerTeam} />
+              <td>{j.channels.join(", ")}</td>
+              <td>
+                <When at={j.updatedAt} />
+              </td>
+            </tr>
+          ))}
+        </ListTable>
       )}
       <Pager
         path="/console/search"

@@ -12,13 +12,14 @@ import type { ConsoleEnv } from "./context";
 import { html, Page } from "./layout";
 import { ownerIdOf } from "./pop";
 import {
-  customerHref,
+  CustomerCell,
   FIELD_STYLE,
   FIELDS_STYLE,
-  journeyHref,
+  JourneyCell,
+  ListTable,
+  OwnerCell,
   Pager,
   param,
-  Scroll,
   StatusBadge,
   When,
 } from "./lists-ui";
@@ -54,7 +55,6 @@ function Count(props: { label: string; n: number; tone: string }) {
 
 function Row(props: { item: WorklistItem }) {
   const i = props.item;
-  const reason = i.reason?.text ?? i.reason?.topic ?? null;
   const detail = [
     i.counts.broken ? `${i.counts.broken} broken` : null,
     i.counts.overdue ? `${i.counts.overdue} overdue` : null,
@@ -69,26 +69,12 @@ function Row(props: { item: WorklistItem }) {
         <Problem item={i} />
         {detail.length ? <div class="small muted">{detail.join(", ")}</div> : null}
       </td>
-      <td>
-        <a href={journeyHref(i.journeyId)}>{reason ?? i.journeyId}</a>
-        {i.reason?.topic && i.reason.text ? <div class="small muted">{i.reason.topic}</div> : null}
-      </td>
+      <JourneyCell id={i.journeyId} text={i.reason?.text ?? null} topic={i.reason?.topic ?? null} />
       <td>
         <StatusBadge status={i.status} />
       </td>
-      <td>
-        {i.customerId ? (
-          <a href={customerHref(i.customerId)} class="small">
-            {i.customerId}
-          </a>
-        ) : (
-          <span class="muted">—</span>
-        )}
-      </td>
-      <td>
-        {i.owner.name ?? i.owner.id ?? <span class="muted">—</span>}
-        {i.owner.team ? <div class="small muted">{i.owner.team}</div> : null}
-      </td>
+      <CustomerCell id={i.customerId} />
+      <OwnerCell id={i.owner.id} name={i.owner.name} team={i.owner.team} />
       <td>
         <When at={i.nextDueAt} />
       </td>
@@ -157,26 +143,16 @@ worklistPages.get("/", async (c) => {
       {list.items.length === 0 ? (
         <p>No open journeys{cursor ? " on this page" : ""}.</p>
       ) : (
-        <Scroll label="Worklist journeys">
-          <table aria-labelledby="list-h" class="worklist">
-            <thead>
-              <tr>
-                <th scope="col">Problem</th>
-                <th scope="col">Journey</th>
-                <th scope="col">Status</th>
-                <th scope="col">Customer</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Next due</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((i) => (
-                <Row item={i} />
-              ))}
-            </tbody>
-          </table>
-        </Scroll>
+        <ListTable
+          label="Worklist journeys"
+          labelledBy="list-h"
+          class="worklist"
+          cols={["Problem", "Journey", "Status", "Customer", "Owner", "Next due", "Updated"]}
+        >
+          {list.items.map((i) => (
+            <Row item={i} />
+          ))}
+        </ListTable>
       )}
       <Pager
         path="/console/worklist"
