@@ -4,7 +4,7 @@
  * iframe). It shows the agent context pack (the one GET /v1/context?audience=agent builds):
  * broken and overdue promises and open exceptions first, then the six items, what the customer
  * already gave, the verification state and the alternatives. The page's script
- * (assets/pop.ts) listens on the journey's observer socket and re-fetches the panel fragment
+ * (assets/pop-script.ts) listens on the journey's observer socket and re-fetches the panel fragment
  * (GET /console/pop/panel) on every change. Actions are plain POST forms (work without JS);
  * each calls the same internal command the REST API's journey routes call.
  */

@@ -5,7 +5,7 @@
  * Scripts are plain ES modules (no bundler runs for the browser): text only, never innerHTML.
  */
 import { CONSOLE_CSS } from "./style";
-import { POP_JS } from "./pop";
+import { POP_JS } from "./pop-script";
 
 export interface Asset {
   body: string;
