@@ -6,7 +6,8 @@
 // 2), BENCH_ONLY (comma-separated scenario ids, for development; skips the results copy in
 // docs/), BENCH_SCALE=1 (same as --scale), and for the scale run BENCH_SCALE_CUSTOMERS,
 // BENCH_SCALE_EVENTS, BENCH_SCALE_IDENTITIES, BENCH_SCALE_BUDGET_SECONDS, BENCH_COLD_RUNS
-// (fresh workerd processes for the cold start, default 5; 0 skips it).
+// (fresh workerd processes for the cold start, default 5; 0 skips it), and for the rate-limit
+// A/B (ratelimit_ab) BENCH_AB_PAIRS (default 10) and BENCH_AB_SECONDS (per run, default 2).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import os from "node:os";
@@ -34,11 +35,14 @@ import {
   HEADER,
   replaceDocsSection,
   markdownTable,
+  AB_HEADER,
+  abRows,
   SCALE_HEADER,
   scaleRows,
   tableRows,
   textTable,
 } from "./lib/report.mjs";
+import { rateLimitAb } from "./lib/ratelimit-ab.mjs";
 import { scaleRun } from "./lib/scale.mjs";
 import {
   ADMIN_SECRET,
@@ -75,6 +79,11 @@ const ADDED_FLOORS = ONLY
 if (ONLY) ONLY.push(...ADDED_FLOORS);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
 const CONCURRENCY = [1, 16];
+// The rate-limit A/B (bench/lib/ratelimit-ab.mjs): its second relay Worker is started only
+// when the section runs.
+const AB = !ONLY || ONLY.includes("ratelimit_ab");
+const AB_PAIRS = Number(process.env.BENCH_AB_PAIRS ?? 10);
+const AB_SECONDS = Number(process.env.BENCH_AB_SECONDS ?? 2);
 
 const log = (...a) => console.log(...a);
 const round2 = (v) => Math.round(v * 100) / 100;
@@ -94,6 +103,10 @@ if (!wrk) {
 }
 if (!Number.isFinite(SECONDS) || SECONDS < 1) {
   console.error("BENCH_SECONDS must be a number ≥ 1");
+  process.exit(1);
+}
+if (!Number.isInteger(AB_PAIRS) || AB_PAIRS < 1 || !Number.isFinite(AB_SECONDS) || AB_SECONDS < 1) {
+  console.error("BENCH_AB_PAIRS must be an integer ≥ 1 and BENCH_AB_SECONDS a number ≥ 1");
   process.exit(1);
 }
 
@@ -134,6 +147,7 @@ const server = await startServer({
   stateDir: `${outDir}/state`,
   adminSecret: ADMIN_SECRET,
   configPath: `${root}wrangler.toml`,
+  withoutLimits: AB,
 });
 const { relayUrl, helloUrl, floorUrl, db } = server;
 const mem = memorySampler(server.pid);
@@ -169,6 +183,14 @@ async function main() {
   // The bench workspace, a known admin key, Twilio configured, and the hot journey.
   const { hot, settings } = await setupWorkspace(call);
   await waitForD1(db, WS, hot, 1, 10_000);
+  // The A/B's relay without rate limits: the same migrations, write counter and workspace.
+  if (server.noLimits) {
+    const { url, db: offDb } = server.noLimits;
+    await applyMigrations(offDb, `${root}migrations`);
+    await installWriteCounter(offDb);
+    const off = await setupWorkspace(client(url));
+    await waitForD1(offDb, WS, off.hot, 1, 10_000);
+  }
 
   const results = {
     generatedAt: started.toISOString(),
@@ -184,6 +206,7 @@ async function main() {
       scale: SCALE,
       only: ONLY,
       floorsAddedToOnly: ADDED_FLOORS,
+      rateLimitAb: AB ? { pairs: AB_PAIRS, secondsPerRun: AB_SECONDS } : null,
     },
     machine: machine(),
     bundle: {
@@ -201,6 +224,7 @@ async function main() {
     memory: null,
     workerLogs: null,
     scale: null,
+    rateLimitAb: null,
     targets: [],
   };
 
@@ -209,6 +233,11 @@ async function main() {
 
   for (const s of scenarios) {
     if (!wanted(s.id)) continue;
+    if (s.run) {
+      log(`\n${s.name}`);
+      await s.run();
+      continue;
+    }
     const entry = { id: s.id, name: s.name, path: s.path, status: "measured", runs: {} };
     results.scenarios.push(entry);
     const probe = s.probe ? await s.probe() : { ok: true };
@@ -612,7 +641,7 @@ function defineScenarios({ call, hot, settings, results, billed }) {
     },
     load: (label) => {
       const file = `${outDir}/twilio-${label}.txt`;
-      const seconds = label === "warmup" ? WARMUP : SECONDS;
+      const seconds = label === "warmup" ? WARMUP : label === "ab" ? AB_SECONDS : SECONDS;
       writeSignedSms(file, {
         count: Math.max(5000, 4000 * seconds),
         phones,
@@ -663,6 +692,36 @@ function defineScenarios({ call, hot, settings, results, billed }) {
         BENCH_FLAG: '"isError":true',
       },
     }),
+  });
+
+  // The rate-limit check on the IVR lookup and the signed SMS: an interleaved A/B against the
+  // relay without rate-limit bindings, with the two scenarios' own loads. Run right after
+  // hello-world, while both relays hold only what setupWorkspace created.
+  list.splice(1, 0, {
+    id: "ratelimit_ab",
+    name: `rate limits on ÷ off, interleaved (${AB_PAIRS} pairs × ${AB_SECONDS} s per run)`,
+    run: async () => {
+      const paths = [];
+      for (const id of ["context_ivr", "twilio_sms"]) {
+        const s = list.find((x) => x.id === id);
+        const probe = s.probe ? await s.probe() : { ok: true };
+        if (probe.ok) paths.push(s);
+        else log(`  ${s.name}: ${probe.status} — ${probe.reason}`);
+      }
+      results.rateLimitAb = await rateLimitAb({
+        paths,
+        onUrl: relayUrl,
+        offUrl: server.noLimits.url,
+        mem,
+        log,
+        pairs: AB_PAIRS,
+        seconds: AB_SECONDS,
+        warmupSeconds: WARMUP,
+        concurrency: CONCURRENCY,
+        quietWaitSeconds: Math.min(QUIET_WAIT, 15),
+        aaCheck: process.env.BENCH_RATE_LIMITS === "off",
+      });
+    },
   });
   return list;
 }
@@ -751,6 +810,8 @@ async function writeResults(res) {
   if (frows.length) log(`${textTable(FLOOR_HEADER, frows, 2)}\n`);
   const srows = scaleRows(res.scale);
   if (srows.length) log(`${textTable(SCALE_HEADER, srows, 3)}\n`);
+  const arows = abRows(res.rateLimitAb);
+  if (arows.length) log(`${textTable(AB_HEADER, arows, 2)}\n`);
   log(
     `× hello = the relay's figure divided by hello-world's at the same concurrency (mean of the start and end runs).`,
   );
@@ -787,6 +848,7 @@ async function writeResults(res) {
   let md = markdownTable(HEADER, rows);
   if (frows.length) md += `\n\n${markdownTable(FLOOR_HEADER, frows, 2)}`;
   if (srows.length) md += `\n\n${markdownTable(SCALE_HEADER, srows, 3)}`;
+  if (arows.length) md += `\n\n${markdownTable(AB_HEADER, arows, 2)}`;
   writeFileSync(`${outDir}/table.md`, `${md}\n`);
   log(`\nwrote bench/out/results.json and bench/out/table.md`);
   if (!ONLY) await writeDocs(res);

@@ -146,9 +146,48 @@ export function benchRateLimits(ratelimits) {
   );
 }
 
+/** The name of the relay without rate-limit bindings (startServer's `withoutLimits`). */
+export const NO_LIMITS = "relay_nolimits";
+
+/**
+ * A second copy of the relay for the rate-limit A/B (bench/lib/ratelimit-ab.mjs): the same
+ * bundle and bindings as `relay` but no `[[ratelimits]]` bindings, so `ratelimit.ts` makes no
+ * check. Nothing is shared with `relay`: Miniflare keys a Durable Object namespace by Worker
+ * name and class (`relay_nolimits-JourneyObject`), a D1 database by its id (given another one
+ * here) and a queue by its name (renamed, keeping the prefixes and the `-dlq` suffix the queue
+ * handler dispatches on).
+ */
+function withoutLimitsWorker(relay) {
+  const rename = (q) => q.replace(/(-dlq)?$/, "-nolimits$1");
+  return {
+    ...relay,
+    name: NO_LIMITS,
+    ratelimits: {},
+    d1Databases: Object.fromEntries(
+      Object.entries(relay.d1Databases ?? {}).map(([binding, db]) => [
+        binding,
+        { ...db, id: `${db.id}-nolimits` },
+      ]),
+    ),
+    queueProducers: Object.fromEntries(
+      Object.entries(relay.queueProducers ?? {}).map(([binding, q]) => [
+        binding,
+        { ...q, queueName: rename(q.queueName) },
+      ]),
+    ),
+    queueConsumers: Object.fromEntries(
+      Object.entries(relay.queueConsumers ?? {}).map(([name, q]) => [
+        rename(name),
+        q.deadLetterQueue ? { ...q, deadLetterQueue: rename(q.deadLetterQueue) } : q,
+      ]),
+    ),
+  };
+}
+
 /**
  * Starts workerd with the relay (bindings from wrangler.toml, local D1 and SQLite Durable
  * Objects persisted under `stateDir`, ADMIN_SECRET set) and the hello-world Worker.
+ * `withoutLimits`: also serve `relay_nolimits` (withoutLimitsWorker) from the same process.
  */
 export async function startServer({
   scriptPath,
@@ -156,6 +195,7 @@ export async function startServer({
   adminSecret,
   configPath,
   inspectorPort,
+  withoutLimits = false,
 }) {
   const { Miniflare, convertV4MiniflareOptions } = await import(miniflarePath);
   rmSync(stateDir, { recursive: true, force: true });
@@ -168,6 +208,21 @@ export async function startServer({
   const history = historyStats();
   const direct = [{ host: "127.0.0.1", port: 0 }];
   const running = new Set(workerdPids());
+  const relay = {
+    ...relayOptions,
+    name: "relay",
+    modules: true,
+    scriptPath,
+    // HISTORY_STATS: the history consumer logs each D1 call it makes (historyStats below).
+    bindings: {
+      ...relayOptions.bindings,
+      ...BENCH_SECRETS,
+      ADMIN_SECRET: adminSecret,
+      HISTORY_STATS: "1",
+    },
+    ratelimits: benchRateLimits(relayOptions.ratelimits),
+    unsafeDirectSockets: direct,
+  };
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
@@ -182,21 +237,8 @@ export async function startServer({
         if (logs.samples.length < 10) logs.samples.push(`${level}: ${message}`.slice(0, 500));
       },
       workers: [
-        {
-          ...relayOptions,
-          name: "relay",
-          modules: true,
-          scriptPath,
-          // HISTORY_STATS: the history consumer logs each D1 call it makes (historyStats below).
-          bindings: {
-            ...relayOptions.bindings,
-            ...BENCH_SECRETS,
-            ADMIN_SECRET: adminSecret,
-            HISTORY_STATS: "1",
-          },
-          ratelimits: benchRateLimits(relayOptions.ratelimits),
-          unsafeDirectSockets: direct,
-        },
+        relay,
+        ...(withoutLimits ? [withoutLimitsWorker(relay)] : []),
         {
           name: "hello",
           modules: true,
@@ -225,8 +267,14 @@ export async function startServer({
   const helloUrl = (await mf.unsafeGetDirectURL("hello")).href.replace(/\/$/, "");
   const floorUrl = (await mf.unsafeGetDirectURL("floor")).href.replace(/\/$/, "");
   const db = await mf.getD1Database("DB", "relay");
+  const noLimits = withoutLimits
+    ? {
+        url: (await mf.unsafeGetDirectURL(NO_LIMITS)).href.replace(/\/$/, ""),
+        db: await mf.getD1Database("DB", NO_LIMITS),
+      }
+    : null;
   const pid = workerdPids().find((p) => !running.has(p)) ?? null;
-  return { mf, relayUrl, helloUrl, floorUrl, db, logs, history, pid };
+  return { mf, relayUrl, helloUrl, floorUrl, db, noLimits, logs, history, pid };
 }
 
 /**
