@@ -6,7 +6,8 @@ import {
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../workers/relay/src/index";
-import { blankBodies, deleteEvents, EXPIRED } from "../workers/relay/src/objects/journey/retention";
+import { blankBodies, deleteEvents } from "../workers/relay/src/objects/journey/retention";
+import { EXPIRED } from "../workers/relay/src/retention-policy";
 import { api, expectProblem, flushJourney, smsFrom, workspace } from "./helpers";
 import { deliver, journeyRecords, waitFor } from "./history-helpers";
 

@@ -4,7 +4,7 @@
  * entry through `outreach.templates`; outreachMessage() (outreach.ts) picks and renders them.
  * SMS defaults stay within 300 characters before the variables are filled in.
  */
-import type { OutreachTemplateKey } from "./outreach";
+import type { OutreachTemplateKey } from "./outreach-schema";
 import type { SpeechLanguage } from "./speech-lang";
 
 export interface DefaultTemplateSet {

@@ -1,8 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  OUTREACH_TEMPLATE_KEYS,
-  OutreachTemplates,
-  TEMPLATE_VARIABLES,
   decideOutreach,
   formatDue,
   formatLead,
@@ -10,18 +7,19 @@ import {
   optOutKeyword,
   outreachMessage,
   outreachProblems,
-  parseTemplate,
   renderTemplate,
   type DecideOutreachInput,
   type OutreachConstraint,
 } from "./outreach";
-import { DEFAULT_TEMPLATES } from "./outreach-templates";
 import {
-  WorkspaceSettings,
-  WorkspaceSettingsPatch,
-  applySettingsPatch,
-  redactSettings,
-} from "./settings";
+  OUTREACH_TEMPLATE_KEYS,
+  OutreachTemplates,
+  TEMPLATE_VARIABLES,
+  parseTemplate,
+} from "./outreach-schema";
+import { DEFAULT_TEMPLATES } from "./outreach-templates";
+import { WorkspaceSettings, WorkspaceSettingsPatch, applySettingsPatch } from "./settings";
+import { redactSettings } from "./settings-view";
 import { SPEECH_LANGUAGES } from "./speech-lang";
 import { ConstraintInput, ExceptionKind, SystemEventType } from "./journey";
 

@@ -3,7 +3,7 @@ import { BUILTIN_REDACTIONS, isValidPattern } from "./redact";
 import { ExceptionKind } from "./journey";
 import { TimeZone } from "./time";
 import { SpeechLanguageTag } from "./speech-lang";
-import { OUTREACH_TRIGGERS, OutreachTemplates, outreachProblems } from "./outreach";
+import { OUTREACH_TRIGGERS, OutreachTemplates } from "./outreach-schema";
 
 const secret = z.string().min(8).max(512);
 
@@ -490,27 +490,4 @@ export function applySettingsPatch(
     else providers[k] = v;
   }
   return WorkspaceSettings.parse(next);
-}
-
-/** Provider fields that are secrets; every other provider field is shown as set. */
-const SECRET_FIELDS = new Set(["authToken", "password", "signingKey", "serverToken", "apiKey"]);
-
-/** Settings as the API shows them: secrets replaced by "(set)" when set. */
-export function redactSettings(s: WorkspaceSettings): Record<string, unknown> {
-  const providers: Record<string, unknown> = {};
-  for (const [name, cfg] of Object.entries(s.providers)) {
-    if (!cfg) continue;
-    const shown: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(cfg)) {
-      shown[k] = SECRET_FIELDS.has(k) ? (v ? "(set)" : null) : v;
-    }
-    providers[name] = shown;
-  }
-  return {
-    ...s,
-    chatIdentitySecret: s.chatIdentitySecret ? "(set)" : null,
-    providers,
-    // What stops outreach from sending (docs/outreach.md): read-only, recomputed on each read.
-    outreach: { ...s.outreach, problems: outreachProblems(s) },
-  };
 }

@@ -1,7 +1,7 @@
 import type { RetentionSettings } from "@baton/core";
 import { journeyStub } from "../objects/access";
 import { workspaceSettings } from "../objects/workspace/settings";
-import { BODY_TYPES, DEFAULT_RETENTION, EXPIRED, cutoffs } from "../objects/journey/retention";
+import { BODY_TYPES, DEFAULT_RETENTION, EXPIRED, cutoffs } from "../retention-policy";
 
 /**
  * Retention in D1 (docs/privacy.md, "Retention"; docs/storage.md, "D1"): the Worker's cron
@@ -43,10 +43,9 @@ const WAKE_MAX = 500;
 /** Object calls in flight at once. */
 const CALLS_IN_FLIGHT = 10;
 
-// Functions, not constants: this module and objects/journey/retention.ts import each other.
-const typeList = () => BODY_TYPES.map((t) => `'${t}'`).join(", ");
-const bodyIn = () => `type IN (${typeList()})`;
-const recordBodyIn = () => `json_extract(record, '$.event.type') IN (${typeList()})`;
+const TYPE_LIST = BODY_TYPES.map((t) => `'${t}'`).join(", ");
+const BODY_IN = `type IN (${TYPE_LIST})`;
+const RECORD_BODY_IN = `json_extract(record, '$.event.type') IN (${TYPE_LIST})`;
 
 export interface PurgeReport {
   workspaces: number;
@@ -206,7 +205,7 @@ async function purgeWorkspace(
             `UPDATE events SET text = '${EXPIRED}', data = NULL WHERE rowid IN (
                SELECT rowid FROM events INDEXED BY events_body_expiry
                WHERE workspace_id = ?1 AND occurred_at < ?2
-                 AND ${bodyIn()} AND text IS NOT '${EXPIRED}'
+                 AND ${BODY_IN} AND text IS NOT '${EXPIRED}'
                LIMIT ?3)
              RETURNING journey_id`,
           )
@@ -226,7 +225,7 @@ async function purgeWorkspace(
     db
       .prepare(
         `UPDATE history_dead SET record = json_set(record, '$.event.text', ?, '$.event.data', NULL)
-         WHERE workspace_id = ? AND ${recordBodyIn()}
+         WHERE workspace_id = ? AND ${RECORD_BODY_IN}
            AND json_extract(record, '$.event.occurredAt') < ?
            AND json_extract(record, '$.event.text') IS NOT ?`,
       )

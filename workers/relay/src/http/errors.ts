@@ -1,7 +1,7 @@
 import type { CustomerError } from "../objects/customer/types";
 import type { JourneyError } from "../objects/journey/types";
 import type { WebhooksError } from "../objects/webhooks/types";
-import type { WorkspaceError } from "../objects/workspace/object";
+import type { WorkspaceError } from "../objects/workspace/types";
 import { REFUSAL_STATUS, type IngestError, type ProviderRefusal } from "../ingest/types";
 import { problem, ProblemError, type Problem } from "./problem";
 

@@ -15,7 +15,7 @@ import {
 } from "@baton/core";
 import type { WriteSpec } from "./plan";
 import { SYSTEM, clip } from "./text";
-import { buildContext, readEvents, type JourneyRecord } from "./views";
+import { buildContext, readEvents, type JourneyRecord, type SnapshotView } from "./views";
 
 /** Caps that keep a snapshot (and every context that carries it) small. */
 export const SNAPSHOT_CAPS = { promises: 5, constraints: 5, facts: 10, tail: 20 } as const;
@@ -24,11 +24,6 @@ export const CHANGES_MAX = 20;
 /** At most this many predecessors per journey (the detector links at most 3). */
 export const PREDECESSORS_MAX = 5;
 const TEXT_MAX = 200;
-
-type SnapshotView = Omit<
-  PredecessorView,
-  "rule" | "score" | "linkedBy" | "linkedAt" | "note" | "startOver"
->;
 
 /** What a predecessor's object answers when a journey links it (one RPC, at link time). */
 export interface PredecessorSnapshot {
@@ -127,33 +122,6 @@ export function takeSnapshot(sql: SqlStorage, j: JourneyRecord): PredecessorSnap
       .map((e) => change(j.id, e)),
     seq: j.seq,
   };
-}
-
-/** The stored predecessors, start-overs first, then by score. */
-export function readPredecessors(sql: SqlStorage): PredecessorView[] {
-  return sql
-    .exec<{
-      rule: string;
-      score: number;
-      start_over: number;
-      linked_by: string;
-      linked_at: string;
-      note: string | null;
-      view: string;
-    }>(
-      `SELECT rule, score, start_over, linked_by, linked_at, note, json_extract(snapshot, '$.view') AS view
-       FROM predecessors ORDER BY start_over DESC, score DESC, linked_at, journey_id`,
-    )
-    .toArray()
-    .map((r) => ({
-      ...(JSON.parse(r.view) as SnapshotView),
-      rule: r.rule as PredecessorView["rule"],
-      score: r.score,
-      linkedBy: r.linked_by,
-      linkedAt: r.linked_at,
-      note: r.note,
-      startOver: r.start_over === 1,
-    }));
 }
 
 export function linkedIds(sql: SqlStorage): string[] {

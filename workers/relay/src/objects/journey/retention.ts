@@ -2,6 +2,7 @@ import type { RetentionSettings } from "@baton/core";
 import { customerStub, identityStub } from "../access";
 import { workspaceSettings } from "../workspace/settings";
 import { purgeJourneyRows } from "../../history/retention";
+import { BODY_TYPES, DAY_MS, DEFAULT_RETENTION, EXPIRED, cutoffs } from "../../retention-policy";
 import { D1_QUEUE, HOOK_QUEUE, queueHasRows } from "./outbox";
 import { readJourney, type JourneyRecord } from "./views";
 
@@ -28,40 +29,16 @@ import { readJourney, type JourneyRecord } from "./views";
  * it was stored) and `resolved_at` for journeys, against the object's clock.
  */
 
-/** What a body is replaced by. */
-export const EXPIRED = "[expired]";
-/** Event types whose text and data are bodies (what a customer or agent said or wrote). */
-export const BODY_TYPES = ["message", "call"] as const;
 /** Rows changed per transaction, per class. */
 export const RETENTION_BATCH = 500;
 /** Transactions per class in one alarm run; with more left, the alarm runs again at once. */
 export const RETENTION_ROUNDS = 4;
-export const DAY_MS = 86_400_000;
 /** The object re-reads the workspace's retention settings at most this often. */
 const POLICY_TTL_MS = 60 * 60 * 1000;
 /** A pass that could not finish (settings unreadable, deletion blocked) is retried after this. */
 const RETRY_MS = 60_000;
 
-export const DEFAULT_RETENTION: RetentionSettings = {
-  messageBodyDays: 365,
-  eventDays: 730,
-  resolvedJourneyDays: 365,
-};
-
 const BODY_IN = `type IN (${BODY_TYPES.map((t) => `'${t}'`).join(", ")})`;
-
-/** ISO cutoffs: values strictly before them are past retention. */
-export function cutoffs(
-  policy: RetentionSettings,
-  now: number,
-): { bodies: string; events: string; resolved: string } {
-  const before = (days: number) => new Date(now - days * DAY_MS).toISOString();
-  return {
-    bodies: before(policy.messageBodyDays),
-    events: before(policy.eventDays),
-    resolved: before(policy.resolvedJourneyDays),
-  };
-}
 
 /**
  * Deletes up to `limit` events that occurred before `before`, oldest seq first, with the

@@ -9,11 +9,11 @@ import {
   type JourneyContext,
   type JourneyStatus,
   type OwnerView,
+  type PredecessorView,
   type PromiseHistoryEntry,
   type PromiseView,
 } from "@baton/core";
 import type { JourneyRow } from "@baton/db";
-import { readPredecessors } from "./continuity";
 
 /** The journey table's single row as SQLite returns it. */
 export interface JourneyRecord {
@@ -195,6 +195,39 @@ function readFacts(sql: SqlStorage): FactView[] {
       value: JSON.parse(String(f.value)) as FactView["value"],
       source: String(f.source),
       at: String(f.at),
+    }));
+}
+
+/** A predecessor as its snapshot shows it, without the link's own fields (continuity.ts). */
+export type SnapshotView = Omit<
+  PredecessorView,
+  "rule" | "score" | "linkedBy" | "linkedAt" | "note" | "startOver"
+>;
+
+/** The stored predecessors, start-overs first, then by score. */
+export function readPredecessors(sql: SqlStorage): PredecessorView[] {
+  return sql
+    .exec<{
+      rule: string;
+      score: number;
+      start_over: number;
+      linked_by: string;
+      linked_at: string;
+      note: string | null;
+      view: string;
+    }>(
+      `SELECT rule, score, start_over, linked_by, linked_at, note, json_extract(snapshot, '$.view') AS view
+       FROM predecessors ORDER BY start_over DESC, score DESC, linked_at, journey_id`,
+    )
+    .toArray()
+    .map((r) => ({
+      ...(JSON.parse(r.view) as SnapshotView),
+      rule: r.rule as PredecessorView["rule"],
+      score: r.score,
+      linkedBy: r.linked_by,
+      linkedAt: r.linked_at,
+      note: r.note,
+      startOver: r.start_over === 1,
     }));
 }
 

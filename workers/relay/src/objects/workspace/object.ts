@@ -26,6 +26,7 @@ import {
   type ErasureView,
 } from "./erasures";
 import { WORKSPACE_SCHEMA } from "./schema";
+import type { WorkspaceError } from "./types";
 import { keyring } from "../../secrets/keyring";
 import {
   describeUnreadable,
@@ -93,11 +94,6 @@ export interface KeyView {
   createdAt: string;
   revokedAt: string | null;
 }
-
-export type WorkspaceError =
-  | { code: "workspace_not_found" }
-  | { code: "key_not_found"; id: string }
-  | { code: "key_conflict"; id: string };
 
 interface KeyRecord {
   id: string;
