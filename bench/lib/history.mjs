@@ -87,6 +87,11 @@ function delta(after, before) {
       ? Math.round((c.batch.records / c.batch.calls) * 10) / 10
       : null,
     failedCalls: (c.batch?.failed ?? 0) + (c.single?.failed ?? 0) + (c.probe?.failed ?? 0),
+    // The erasure/retention guard read after each batch (history/consumer.ts dropErased): one
+    // indexed D1 read per batch, against the batch write it follows.
+    guardReads: c.guard?.calls ?? 0,
+    guardMsPerRead: c.guard?.calls ? Math.round((c.guard.ms / c.guard.calls) * 10) / 10 : null,
+    writeMsPerBatch: c.batch?.calls ? Math.round((c.batch.ms / c.batch.calls) * 10) / 10 : null,
     consumer: c,
     netNewRowsPerEvent: events ? round3(rows.total / events) : null,
     rowWritesPerEvent: events ? round3(writes.total / events) : null,
@@ -167,7 +172,8 @@ export function historyBusyScenario({ call, db, ws, key, relayUrl, outDir, stats
         log(
           `     history (c=${c}): lag p50 ${lag.lagMs.p50} ms, p99 ${lag.lagMs.p99} ms, max ${lag.lagMs.max} ms over ${lag.seen} samples; ` +
             `${d.d1Transactions} D1 transactions for ${d.eventsAccepted} events (${d.transactionsPerEvent} per event, ${d.recordsPerBatch} records per batch), ` +
-            `${d.rowWritesPerEvent} row writes per event, ${d.bytesPerEvent} bytes of database per event` +
+            `${d.rowWritesPerEvent} row writes per event, ${d.bytesPerEvent} bytes of database per event; ` +
+            `guard read ${d.guardMsPerRead} ms after each ${d.writeMsPerBatch} ms batch write (${d.guardReads} reads)` +
             (d.failedCalls ? `, ${d.failedCalls} failed D1 calls` : ""),
         );
         return { lag, ...d };

@@ -111,7 +111,11 @@ async function dropErased(env: Env, items: Item[]): Promise<void> {
       workspace: i.record.event.workspaceId,
       journeyId: i.record.event.journeyId,
     }));
+    const started = Date.now();
     const erased = await erasedAmong(env.DB, keys);
+    if (env.HISTORY_STATS === "1") {
+      stat({ kind: "guard", records: items.length, ok: true, ms: Date.now() - started });
+    }
     if (erased.size === 0) return;
     const byWorkspace = new Map<string, string[]>();
     for (const k of erased) {
