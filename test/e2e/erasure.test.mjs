@@ -14,9 +14,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { callApi, postTwilio } from "../../scripts/lib/relay-requests.mjs";
-import { startRelay } from "./relay.mjs";
+import { startRelay, until } from "./relay.mjs";
 
 const TWILIO_TOKEN = "e2e-erasure-twilio-token";
 
@@ -42,16 +41,6 @@ after(() => {
 });
 
 const call = (method, path, body) => callApi(relay.base, relay.key, method, path, body);
-
-async function until(read, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await sleep(200);
-  }
-}
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {

@@ -3,10 +3,10 @@
 // the way Twilio would), and drive the journeys as an agent desktop and Twilio would. Runs with
 // node's test runner (not inside workerd).
 import assert from "node:assert/strict";
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
-import { URLSearchParams } from "node:url";
-import { startRelay } from "./relay.mjs";
+import { callApi, postTwilio } from "../../scripts/lib/relay-requests.mjs";
+import { startRelay, until } from "./relay.mjs";
 import { FAKE_CREDENTIALS, startFakeProviders } from "../providers/fake-providers.mjs";
 
 const TWILIO = FAKE_CREDENTIALS.twilio;
@@ -45,35 +45,11 @@ after(async () => {
   await fake?.close();
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function api(method, path, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : {} };
-}
+const api = (method, path, body) => callApi(base, key, method, path, body);
 
 /** A signed Twilio webhook, as Twilio sends it. */
 async function twilio(path, fields) {
-  const url = `${base}/hooks/${WS}/twilio/${path}`;
-  const data = Object.keys(fields)
-    .sort()
-    .reduce((acc, k) => acc + k + fields[k], url);
-  const res = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      "x-twilio-signature": createHmac("sha1", TWILIO.authToken).update(data).digest("base64"),
-    },
-    body: new URLSearchParams(fields).toString(),
-  });
+  const res = await postTwilio({ base, workspace: WS, token: TWILIO.authToken, path, fields });
   return {
     status: res.status,
     journey: res.headers.get("x-baton-journey-id"),
@@ -99,16 +75,6 @@ async function sentTo(to) {
   return requests.filter((r) => r.fields.To === to);
 }
 
-async function waitFor(read, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await sleep(200);
-  }
-}
-
 const outreachOf = async (id) => (await api("GET", `/v1/journeys/${id}/outreach`)).body.items;
 const eventsOf = async (id) => (await api("GET", `/v1/journeys/${id}/events?limit=200`)).body.items;
 
@@ -132,10 +98,10 @@ test("a promise due in two seconds: one owner nudge, one customer SMS when it br
   });
   assert.equal(promise.status, 201, JSON.stringify(promise.body));
 
-  const nudge = await waitFor(async () => (await sentTo(DANA)).length > 0 && (await sentTo(DANA)));
+  const nudge = await until(async () => (await sentTo(DANA)).length > 0 && (await sentTo(DANA)));
   assert.equal(nudge.length, 1);
   assert.match(nudge[0].fields.Body, /a technician calls you back/);
-  const told = await waitFor(async () => (await sentTo(phone)).length > 0 && (await sentTo(phone)));
+  const told = await until(async () => (await sentTo(phone)).length > 0 && (await sentTo(phone)));
   assert.equal(told.length, 1, "one customer SMS");
   assert.equal(told[0].fields.From, COMPANY);
   assert.equal(told[0].authOk, true);
@@ -194,7 +160,7 @@ test("a provider 500 is retried with backoff and the customer gets the message o
     escalate: false,
   });
   assert.equal(raised.status, 201, JSON.stringify(raised.body));
-  const row = await waitFor(async () => {
+  const row = await until(async () => {
     const r = (await outreachOf(journeyId)).find((x) => x.trigger === "exception.raised");
     return r?.status === "sent" && r;
   }, 40_000);
@@ -219,7 +185,7 @@ test("an opted-out customer gets nothing, and the journey says why", async () =>
     text: "the card payment failed",
     escalate: false,
   });
-  const row = await waitFor(async () => {
+  const row = await until(async () => {
     const r = (await outreachOf(journeyId)).find((x) => x.trigger === "exception.raised");
     return r?.status === "suppressed" && r;
   });
@@ -250,13 +216,13 @@ test("a contact window holds the message until it opens, then sends it", async (
     text: "the technician visit moved to Tuesday",
     escalate: false,
   });
-  const held = await waitFor(async () => {
+  const held = await until(async () => {
     const r = (await outreachOf(journeyId)).find((x) => x.trigger === "exception.raised");
     return r?.status === "held" && r;
   });
   assert.equal(Date.parse(held.notBefore), opens.getTime());
   assert.equal((await sentTo(phone)).length, 0);
-  const sent = await waitFor(async () => {
+  const sent = await until(async () => {
     const r = (await outreachOf(journeyId)).find((x) => x.trigger === "exception.raised");
     return r?.status === "sent" && r;
   }, 90_000);

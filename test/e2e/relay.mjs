@@ -9,6 +9,20 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 const root = new URL("../..", import.meta.url).pathname;
 
+/**
+ * Polls `read` every 200 ms until it answers something truthy, and answers that; throws
+ * naming `what` once `ms` have passed.
+ */
+export async function until(read, ms = 30_000, what = "a condition") {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
 /** A port nobody listens on right now (the kernel picks it). */
 async function freePort() {
   const server = createServer();

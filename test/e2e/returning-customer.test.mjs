@@ -4,9 +4,9 @@
 // earlier one (owner, promise, how it ended), flags start_over and opens with what changed
 // since the agent last looked.
 import assert from "node:assert/strict";
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
-import { URLSearchParams } from "node:url";
+import { callApi, postTwilio } from "../../scripts/lib/relay-requests.mjs";
 import { startRelay } from "./relay.mjs";
 
 const TOKEN = "e2e-twilio-auth-token";
@@ -19,22 +19,10 @@ before(async () => {
 
 after(() => relay?.stop());
 
-async function call(method, path, body) {
-  const res = await fetch(`${relay.base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${relay.key}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method, path, body) => callApi(relay.base, relay.key, method, path, body);
 
-/** A Twilio SMS webhook, signed as Twilio signs it: URL + sorted name/value pairs, HMAC-SHA1. */
+/** A Twilio SMS webhook, signed as Twilio signs it (scripts/lib/relay-requests.mjs). */
 async function sms(text) {
-  const url = `${relay.base}/hooks/dev/twilio/sms`;
   const fields = {
     MessageSid: `SM${randomUUID().replace(/-/g, "")}`,
     AccountSid: `AC${randomUUID().replace(/-/g, "")}`,
@@ -43,17 +31,12 @@ async function sms(text) {
     Body: text,
     NumMedia: "0",
   };
-  const data = Object.keys(fields)
-    .sort()
-    .reduce((acc, k) => acc + k + fields[k], url);
-  const signature = createHmac("sha1", TOKEN).update(data).digest("base64");
-  const res = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      "x-twilio-signature": signature,
-    },
-    body: new URLSearchParams(fields).toString(),
+  const res = await postTwilio({
+    base: relay.base,
+    workspace: "dev",
+    token: TOKEN,
+    path: "sms",
+    fields,
   });
   assert.equal(res.status, 200, await res.clone().text());
   await res.text();
