@@ -19,7 +19,7 @@ let counter = 0;
 
 /** A workspace (named `prefix-…`) with Twilio configured and a key that may erase. */
 export async function erasureWorkspace(prefix = "er"): Promise<{ ws: string; key: string }> {
-  const ws = `${prefix}-${Date.now().toString(36)}-${counter++}`;
+  const ws = `${prefix}-${Date.now().toString(36)}-${counter++}-${crypto.randomUUID().slice(0, 6)}`;
   expect((await api("PUT", `/v1/admin/workspaces/${ws}`, { name: ws }, ADMIN)).status).toBe(201);
   const key = await api(
     "POST",

@@ -15,7 +15,7 @@ let counter = 0;
  * FAULT_INJECTION: only such workspaces consult the fault plan. Every provider is configured.
  */
 export async function faultWorkspace(): Promise<{ ws: string; key: string }> {
-  const ws = `fault-${Date.now().toString(36)}-${counter++}`;
+  const ws = `fault-${Date.now().toString(36)}-${counter++}-${crypto.randomUUID().slice(0, 6)}`;
   expect((await api("PUT", `/v1/admin/workspaces/${ws}`, { name: ws }, ADMIN)).status).toBe(201);
   const scopes = ["events:write", "journeys:read", "journeys:write", "customers:read"];
   const key = await api("POST", `/v1/admin/workspaces/${ws}/keys`, { name: "t", scopes }, ADMIN);

@@ -15,7 +15,7 @@ export async function workspace(
     "customers:write",
   ],
 ): Promise<{ ws: string; key: string }> {
-  const ws = `ws-${Date.now().toString(36)}-${counter++}`;
+  const ws = `ws-${Date.now().toString(36)}-${counter++}-${crypto.randomUUID().slice(0, 6)}`;
   const created = await api("PUT", `/v1/admin/workspaces/${ws}`, { name: ws }, ADMIN);
   expect(created.status).toBe(201);
   const key = await api("POST", `/v1/admin/workspaces/${ws}/keys`, { name: "test", scopes }, ADMIN);
