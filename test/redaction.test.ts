@@ -301,3 +301,44 @@ describe("card numbers next to other digits, on every text-bearing field", () =>
     expect(rawCards(bodies)).toEqual([]);
   });
 });
+
+describe("provider references in an event's data", () => {
+  it("are kept only with their reference's shape; any other value under those keys is redacted", async () => {
+    const { key } = await workspace();
+    const keptId = "<CAF.4111111111111111@mail.example.com>";
+    const keptSid = "CA4111111111111111abcdefabcdefabcd";
+    const res = await api(
+      "POST",
+      "/v1/events",
+      smsFrom("+14155550141", "hello", {
+        data: {
+          messageId: keptId,
+          callSid: keptSid,
+          inReplyTo: CARD,
+          messageSid: "4111111111111111",
+          references: [keptId, CARD],
+          nested: { messageId: keptId },
+          note: `card ${CARD}`,
+        },
+      }),
+      key,
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const events = await api(
+      "GET",
+      `/v1/journeys/${res.body.journeyId as string}/events`,
+      undefined,
+      key,
+    );
+    const data = events.body.items[0].data;
+    expect(data.messageId).toBe(keptId);
+    expect(data.callSid).toBe(keptSid);
+    // Not a Message-ID, not a SID, an array with one foreign value, a reference below the top
+    // level, free text: all redacted.
+    for (const v of [data.inReplyTo, data.messageSid, JSON.stringify(data.references)]) {
+      expect(v).not.toMatch(/4111[ -]?1111[ -]?1111[ -]?1111/);
+    }
+    expect(data.nested.messageId).not.toBe(keptId);
+    expect(data.note).toBe("card [card ••••1111]");
+  });
+});

@@ -562,3 +562,75 @@ describe("idempotency and refusals", () => {
     });
   });
 });
+
+describe("provider references are kept as the provider sent them", () => {
+  // A Luhn-valid 16-digit run inside a reference: the card rule would rewrite it, and a reply
+  // would then answer a Message-ID the customer's mail client never issued.
+  const RUN = "4111111111111111";
+
+  it("a Message-ID holding a card-like digit run threads the reply; the body's card is still redacted", async () => {
+    const { ws, key } = await setup();
+    const customerMsg = `<CAF.${RUN}@mail.example.com>`;
+    const res = await hook(
+      `/hooks/${ws}/postmark`,
+      json(
+        postmarkPayload({ messageId: customerMsg, text: "Card 4111 1111 1111 1111 was charged." }),
+      ),
+      pmHeaders,
+    );
+    expect(res.status).toBe(200);
+    const journeyId = res.body.journeyId as string;
+    const [first] = await eventsOf(key, journeyId);
+    expect(first.data.messageId).toBe(customerMsg);
+    expect(first.text).not.toContain("4111 1111 1111 1111");
+    expect(first.text).toContain("••••1111");
+
+    const reply = await send(key, journeyId, {
+      channel: "email",
+      text: "We refunded the second charge.",
+      subject: "Re: Double charge",
+      actor: DANA,
+    });
+    expect(reply.status).toBe(201);
+    expect(reply.body.threading.inReplyTo).toBe(customerMsg);
+    expect(reply.body.threading.headers).toMatchObject({
+      "In-Reply-To": customerMsg,
+      References: customerMsg,
+    });
+    // The customer answers the reply: it lands on the same journey.
+    const back = await hook(
+      `/hooks/${ws}/postmark`,
+      json(
+        postmarkPayload({
+          messageId: `<answer-${RUN}@mail.example.com>`,
+          inReplyTo: reply.body.threading.messageId as string,
+          text: "Thanks, I see it.",
+        }),
+      ),
+      pmHeaders,
+    );
+    expect(back.status).toBe(200);
+    expect(back.body.journeyId).toBe(journeyId);
+    const last = (await eventsOf(key, journeyId)).at(-1);
+    expect(last?.data).toMatchObject({
+      messageId: `<answer-${RUN}@mail.example.com>`,
+      inReplyTo: reply.body.threading.messageId,
+    });
+  });
+
+  it("a Twilio MessageSid whose hex holds a card-like run is stored as Twilio sent it", async () => {
+    const { ws, key } = await setup();
+    const messageSid = `SM${RUN}abcdefabcdefabcd`;
+    const res = await twilio(
+      ws,
+      "sms",
+      inboundSms("+14155550166", "my card 4111 1111 1111 1111 was declined", {
+        MessageSid: messageSid,
+      }),
+    );
+    expect(res.status).toBe(200);
+    const [first] = await eventsOf(key, res.journey ?? "");
+    expect(first.data.messageSid).toBe(messageSid);
+    expect(first.text).toBe("my card [card ••••1111] was declined");
+  });
+});

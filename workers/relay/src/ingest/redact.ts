@@ -52,13 +52,53 @@ function data<D extends Record<string, unknown> | undefined>(d: D, p: Rules): D 
   return d ? redactDeep(d, p).value : d;
 }
 
+/** An email Message-ID as the headers carry it: `<local@domain>`, no spaces. */
+const MESSAGE_ID = /^<[^<>\s]{1,995}>$/;
+/** A Twilio SID: two letters and 32 hex digits (SM…, MM…, CA…, AC…). */
+const TWILIO_SID = /^[A-Z]{2}[0-9a-f]{32}$/;
+const isMessageId = (v: unknown) => typeof v === "string" && MESSAGE_ID.test(v);
+const isSid = (v: unknown) => typeof v === "string" && TWILIO_SID.test(v);
+
+/**
+ * Provider references an event's `data` carries at its top level: what a reply threads on
+ * (`messageId`, `inReplyTo`, `references`) and what a status callback names (`messageSid`,
+ * `callSid`, `accountSid`, `providerMessageId`). A provider issues them; no person typed them.
+ * Each is kept as given when it has its reference's shape, because a card rule would otherwise
+ * rewrite one that happens to hold a Luhn-valid digit run (a 13-digit millisecond timestamp in
+ * a Message-ID passes one time in ten) and break threading. Any other value is redacted.
+ */
+const REFERENCE_SHAPES: Record<string, (v: unknown) => boolean> = {
+  messageId: isMessageId,
+  inReplyTo: isMessageId,
+  references: (v) => Array.isArray(v) && v.every(isMessageId),
+  messageSid: isSid,
+  callSid: isSid,
+  accountSid: isSid,
+  providerMessageId: (v) => isSid(v) || isMessageId(v),
+};
+
+/** `data` with every string and key redacted except the provider references above. */
+function eventData(
+  d: Record<string, unknown>,
+  p: Rules,
+): { value: Record<string, unknown>; count: number } {
+  const kept = Object.keys(d).filter((k) => REFERENCE_SHAPES[k]?.(d[k]) === true);
+  if (kept.length === 0) return redactDeep(d, p);
+  // The references sit out of the walk as null, then go back under their own keys (same order).
+  const rest = { ...d };
+  for (const k of kept) rest[k] = null;
+  const deep = redactDeep(rest, p);
+  for (const k of kept) deep.value[k] = d[k];
+  return deep;
+}
+
 /**
  * The event with its text, data, reason, facts and actor redacted. `redactions` counts what
  * was replaced in text and data (the journey object adds what it still finds, normally none).
  */
 export function redactEvent(e: NewEvent, p: Rules): NewEvent {
   const text = e.text === undefined ? undefined : redactText(e.text, p);
-  const deep = e.data ? redactDeep(e.data, p) : undefined;
+  const deep = e.data ? eventData(e.data, p) : undefined;
   return {
     ...e,
     text: text?.text,
