@@ -92,7 +92,7 @@ describe("GET /v1/analytics/effort: a scripted set of journeys", () => {
       `/v1/journeys/${id}/promises`,
       {
         text: "we will fix it",
-        dueAt: "2030-01-01T17:00:00Z",
+        dueAt: "2099-01-01T17:00:00Z",
         madeBy: { kind: "agent", id: "ben" },
       },
       key,

@@ -103,7 +103,7 @@ export async function target(r: RouteDoc, fx: Fixture): Promise<{ path: string; 
     const id = await freshJourney(key);
     values.id = id;
     const base = `/v1/journeys/${id}`;
-    const promise = { text: "refund by Friday", dueAt: "2030-03-05T17:00:00Z", madeBy: dana };
+    const promise = { text: "refund by Friday", dueAt: "2099-03-06T17:00:00Z", madeBy: dana };
     if (r.path.includes(":pid")) values.pid = await created(`${base}/promises`, promise, key);
     if (r.path.includes(":eid")) {
       const exception = { kind: "other", text: "parcel lost", escalate: false };

@@ -101,12 +101,15 @@ describe("a promise due in the past", () => {
 
   it("an idempotent retry of an accepted promise is answered after its due time passed", async () => {
     const { key, id } = await journey("+14155550805");
-    // Due in 1.5 s; the retry comes after that and must replay, not be refused.
-    const body = { text: "call back shortly", dueAt: iso(1_500), madeBy: DANA };
+    // Due in 4 s (room for a slow first POST); the retry comes after that and must replay, not
+    // be refused.
+    const body = { text: "call back shortly", dueAt: iso(4_000), madeBy: DANA };
     const headers = { "idempotency-key": `timing-${id}` };
     const first = await api("POST", `/v1/journeys/${id}/promises`, body, key, headers);
     expect(first.status).toBe(201);
-    await new Promise((r) => setTimeout(r, 1_700));
+    const due = Date.parse(body.dueAt);
+    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now()) + 300));
+    expect(Date.now()).toBeGreaterThan(due);
     const again = await api("POST", `/v1/journeys/${id}/promises`, body, key, headers);
     // A replay answers 200 with `replayed: true` (docs/api.md, idempotency).
     expect(again.status).toBe(200);
