@@ -1,6 +1,6 @@
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { expect } from "vitest";
-import { ADMIN, api, signTwilio } from "./helpers";
+import { ADMIN, api, signTwilio, workspace } from "./helpers";
 import { waitFor } from "./history-helpers";
 
 export const TWILIO_TOKEN = "twilio-auth-token-for-erasure-tests";
@@ -15,23 +15,14 @@ export const SCOPES = [
   "webhooks:manage",
   "audit:read",
 ];
-let counter = 0;
 
 /** A workspace (named `prefix-…`) with Twilio configured and a key that may erase. */
 export async function erasureWorkspace(prefix = "er"): Promise<{ ws: string; key: string }> {
-  const ws = `${prefix}-${Date.now().toString(36)}-${counter++}-${crypto.randomUUID().slice(0, 6)}`;
-  expect((await api("PUT", `/v1/admin/workspaces/${ws}`, { name: ws }, ADMIN)).status).toBe(201);
-  const key = await api(
-    "POST",
-    `/v1/admin/workspaces/${ws}/keys`,
-    { name: "t", scopes: SCOPES },
-    ADMIN,
-  );
-  expect(key.status).toBe(201);
+  const made = await workspace(SCOPES, prefix);
   const providers = { twilio: { authToken: TWILIO_TOKEN } };
-  const set = await api("PATCH", `/v1/admin/workspaces/${ws}/settings`, { providers }, ADMIN);
+  const set = await api("PATCH", `/v1/admin/workspaces/${made.ws}/settings`, { providers }, ADMIN);
   expect(set.status).toBe(200);
-  return { ws, key: (key.body as { key: string }).key };
+  return made;
 }
 
 export const sid = (prefix: string) => prefix + crypto.randomUUID().replace(/-/g, "");

@@ -5,30 +5,28 @@ import { armFault, faultLog, faultPlanStub, type FaultMode } from "../workers/re
 import type { IdentityObject } from "../workers/relay/src/objects/identity/object";
 import type { JourneyObject } from "../workers/relay/src/objects/journey/object";
 import { MG_KEY, PM, SG, basic, formData, mailgunForm, postmarkPayload } from "./email-helpers";
-import { ADMIN, api, signTwilio } from "./helpers";
+import { ADMIN, api, signTwilio, workspace } from "./helpers";
 
 export const TWILIO_TOKEN = "twilio-auth-token-for-fault-tests";
-let counter = 0;
 
 /**
  * A fresh workspace whose id starts with `fault-`, the prefix vitest.config.ts gives
  * FAULT_INJECTION: only such workspaces consult the fault plan. Every provider is configured.
  */
 export async function faultWorkspace(): Promise<{ ws: string; key: string }> {
-  const ws = `fault-${Date.now().toString(36)}-${counter++}-${crypto.randomUUID().slice(0, 6)}`;
-  expect((await api("PUT", `/v1/admin/workspaces/${ws}`, { name: ws }, ADMIN)).status).toBe(201);
-  const scopes = ["events:write", "journeys:read", "journeys:write", "customers:read"];
-  const key = await api("POST", `/v1/admin/workspaces/${ws}/keys`, { name: "t", scopes }, ADMIN);
-  expect(key.status).toBe(201);
+  const made = await workspace(
+    ["events:write", "journeys:read", "journeys:write", "customers:read"],
+    "fault",
+  );
   const providers = {
     twilio: { authToken: TWILIO_TOKEN },
     postmark: PM,
     mailgun: { signingKey: MG_KEY },
     sendgrid: SG,
   };
-  const set = await api("PATCH", `/v1/admin/workspaces/${ws}/settings`, { providers }, ADMIN);
+  const set = await api("PATCH", `/v1/admin/workspaces/${made.ws}/settings`, { providers }, ADMIN);
   expect(set.status).toBe(200);
-  return { ws, key: (key.body as { key: string }).key };
+  return made;
 }
 
 /** Arms `times` faults at `point` in the workspace's fault plan. */

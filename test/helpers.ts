@@ -4,7 +4,10 @@ import { expect } from "vitest";
 export const ADMIN = "test-admin-secret";
 let counter = 0;
 
-/** A fresh workspace and a key with the given scopes, made through the admin API. */
+/**
+ * A fresh workspace (`prefix-…`, unique across test files that share a worker's storage) and a
+ * key with the given scopes, made through the admin API.
+ */
 export async function workspace(
   scopes: string[] = [
     "events:write",
@@ -14,8 +17,9 @@ export async function workspace(
     "customers:read",
     "customers:write",
   ],
+  prefix = "ws",
 ): Promise<{ ws: string; key: string }> {
-  const ws = `ws-${Date.now().toString(36)}-${counter++}-${crypto.randomUUID().slice(0, 6)}`;
+  const ws = `${prefix}-${Date.now().toString(36)}-${counter++}-${crypto.randomUUID().slice(0, 6)}`;
   const created = await api("PUT", `/v1/admin/workspaces/${ws}`, { name: ws }, ADMIN);
   expect(created.status).toBe(201);
   const key = await api("POST", `/v1/admin/workspaces/${ws}/keys`, { name: "test", scopes }, ADMIN);

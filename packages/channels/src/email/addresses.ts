@@ -3,6 +3,10 @@ import type { EmailAddress } from "./types";
 
 /** A msg-id is `<left@right>` without whitespace; the bound keeps one below the thread-ref limit. */
 const MSG_ID = /<[^<>\s]{1,900}>/g;
+const ONE_MSG_ID = new RegExp(`^${MSG_ID.source}$`);
+
+/** Whether `v` is one message id as `messageIds` answers them (`<left@right>`, brackets kept). */
+export const isMessageId = (v: unknown): v is string => typeof v === "string" && ONE_MSG_ID.test(v);
 
 /**
  * Every message id in a Message-ID / In-Reply-To / References value, in order, brackets kept.

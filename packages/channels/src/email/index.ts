@@ -1,6 +1,6 @@
 // Email: four ways in (Postmark, Mailgun, SendGrid, Cloudflare Email Routing), one canonical
 // email, one event. See docs/channels/email.md.
-export { messageIds, parseAddresses, replyTokens } from "./addresses";
+export { isMessageId, messageIds, parseAddresses, replyTokens } from "./addresses";
 export { decodeCharset } from "./charset";
 export { basicAuthMatches } from "./crypto";
 export { MAILGUN_REPLAY_WINDOW_SECONDS, fromMailgun, verifyMailgun } from "./mailgun";

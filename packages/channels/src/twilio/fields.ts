@@ -31,6 +31,10 @@ export const STIR_FULL_ATTESTATION = "TN-Validation-Passed-A";
 export const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/i;
 export const CALL_SID = /^CA[0-9a-f]{32}$/i;
 export const ACCOUNT_SID = /^AC[0-9a-f]{32}$/i;
+
+/** Whether `v` is a message, call or account SID as the parser accepts them. */
+export const isTwilioSid = (v: unknown): v is string =>
+  typeof v === "string" && [MESSAGE_SID, CALL_SID, ACCOUNT_SID].some((re) => re.test(v));
 export const WORD = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 export const CALL_STATUSES = new Set([
   "queued",

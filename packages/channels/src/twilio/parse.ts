@@ -25,7 +25,7 @@ import {
 } from "./fields";
 
 export type { TwilioFieldError, TwilioForm, TwilioParseOptions } from "./fields";
-export { STIR_FULL_ATTESTATION } from "./fields";
+export { STIR_FULL_ATTESTATION, isTwilioSid } from "./fields";
 
 /** The parsed event, plus what the TwiML reply needs to know about the caller. */
 export interface TwilioEvent {

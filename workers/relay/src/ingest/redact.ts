@@ -1,3 +1,4 @@
+import { isMessageId, isTwilioSid } from "@baton/channels";
 import {
   compileRules,
   redactDeep,
@@ -52,13 +53,6 @@ function data<D extends Record<string, unknown> | undefined>(d: D, p: Rules): D 
   return d ? redactDeep(d, p).value : d;
 }
 
-/** An email Message-ID as the headers carry it: `<local@domain>`, no spaces. */
-const MESSAGE_ID = /^<[^<>\s]{1,995}>$/;
-/** A Twilio SID: two letters and 32 hex digits (SM…, MM…, CA…, AC…). */
-const TWILIO_SID = /^[A-Z]{2}[0-9a-f]{32}$/;
-const isMessageId = (v: unknown) => typeof v === "string" && MESSAGE_ID.test(v);
-const isSid = (v: unknown) => typeof v === "string" && TWILIO_SID.test(v);
-
 /**
  * Provider references an event's `data` carries at its top level: what a reply threads on
  * (`messageId`, `inReplyTo`, `references`) and what a status callback names (`messageSid`,
@@ -71,10 +65,10 @@ const REFERENCE_SHAPES: Record<string, (v: unknown) => boolean> = {
   messageId: isMessageId,
   inReplyTo: isMessageId,
   references: (v) => Array.isArray(v) && v.every(isMessageId),
-  messageSid: isSid,
-  callSid: isSid,
-  accountSid: isSid,
-  providerMessageId: (v) => isSid(v) || isMessageId(v),
+  messageSid: isTwilioSid,
+  callSid: isTwilioSid,
+  accountSid: isTwilioSid,
+  providerMessageId: (v) => isTwilioSid(v) || isMessageId(v),
 };
 
 /** `data` with every string and key redacted except the provider references above. */
